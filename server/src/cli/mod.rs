@@ -1,0 +1,86 @@
+//! The command line: `check`, `explain`, `rules`, `lsp`.
+
+mod check;
+mod output;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "chainwarden", version, about = "Guards the chain that builds and ships software")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check files and folders (default: the current folder).
+    Check {
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Apply every safe fix to the files on disk.
+        #[arg(long)]
+        fix: bool,
+        /// Resolve action tags over the network (GitHub API) when the built-in table lacks them.
+        #[arg(long)]
+        online: bool,
+        /// Exit with 1 when a finding at or above this severity remains.
+        #[arg(long, default_value = "low")]
+        fail_on: String,
+    },
+    /// Show a rule's documentation.
+    Explain { rule: String },
+    /// List every rule.
+    Rules,
+    /// Run the language server on stdio.
+    Lsp {
+        #[arg(long)]
+        stdio: bool,
+    },
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Check { paths, format, fix, online, fail_on } => {
+            let Some(fail_on) = crate::finding::Severity::parse(&fail_on) else {
+                eprintln!("error: --fail-on must be one of low, medium, high, critical (got `{fail_on}`)");
+                return 2;
+            };
+            check::run(check::Options { paths, format, fix, online, fail_on })
+        }
+        Command::Explain { rule } => match crate::rules::doc(&rule) {
+            Some(d) => {
+                println!("{} ({})\n{}\n\n{}", d.id, d.severity, d.title, d.body);
+                0
+            }
+            None => {
+                eprintln!("error: unknown rule `{rule}` (see `chainwarden rules`)");
+                2
+            }
+        },
+        Command::Rules => {
+            for d in crate::rules::all() {
+                println!("{:<34} {:<9} {}", d.id, d.severity.as_str(), d.title);
+            }
+            0
+        }
+        Command::Lsp { .. } => crate::lsp::run(),
+    }
+}

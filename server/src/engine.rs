@@ -1,0 +1,148 @@
+//! The pure engine: text in, findings out. No I/O, no network, no global mutable state.
+
+use crate::config::{Config, RuleSetting};
+use crate::finding::{Edit, Finding, Fix};
+use crate::fix::apply_edits;
+use crate::kind::FileKind;
+use crate::syntax::{self, Syntax};
+use crate::text::LineIndex;
+use crate::workspace::Facts;
+use std::path::Path;
+
+/// Files larger than this get one "too large to analyse" finding instead of an analysis.
+pub const MAX_ANALYSED_BYTES: usize = 4 * 1024 * 1024;
+
+/// One document to analyse.
+pub struct Document<'a> {
+    /// Path as shown to the user (relative to the workspace root where possible).
+    pub path: &'a Path,
+    pub kind: FileKind,
+    pub text: &'a str,
+}
+
+/// Everything a rule may read: the document, its syntax, its surroundings and the config.
+pub struct Ctx<'a> {
+    pub doc: &'a Document<'a>,
+    pub syntax: &'a Syntax,
+    pub facts: &'a Facts,
+    pub config: &'a Config,
+}
+
+/// Parse and analyse in one go (the CLI's path).
+pub fn analyze_text(doc: &Document, facts: &Facts, config: &Config) -> Vec<Finding> {
+    if doc.text.len() > MAX_ANALYSED_BYTES {
+        return vec![];
+    }
+    let syntax = syntax::parse(doc.kind, doc.text, None);
+    analyze(doc, &syntax, facts, config)
+}
+
+/// Run every rule for the document's kind, then apply the config and inline ignore comments.
+/// Findings come back sorted by position.
+pub fn analyze(doc: &Document, syntax: &Syntax, facts: &Facts, config: &Config) -> Vec<Finding> {
+    let ctx = Ctx { doc, syntax, facts, config };
+    let mut findings = Vec::new();
+    crate::rules::check(&ctx, &mut findings);
+    let lines = LineIndex::new(doc.text);
+    findings.retain_mut(|f| {
+        match config.setting(f.rule) {
+            Some(RuleSetting::Off) => return false,
+            Some(RuleSetting::Severity(s)) => f.severity = s,
+            None => {}
+        }
+        !is_suppressed(doc.text, &lines, f)
+    });
+    findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule)));
+    findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
+    findings
+}
+
+const IGNORE_MARKER: &str = "chainwarden: ignore[";
+
+/// Rule ids named by an ignore comment on this line, if any.
+fn ignored_rules(line: &str) -> Option<impl Iterator<Item = &str>> {
+    let start = line.find(IGNORE_MARKER)? + IGNORE_MARKER.len();
+    let end = start + line[start..].find(']')?;
+    Some(line[start..end].split(',').map(str::trim))
+}
+
+/// `# chainwarden: ignore[rule]` on the finding's first line or the line above it.
+fn is_suppressed(text: &str, lines: &LineIndex, f: &Finding) -> bool {
+    let line = lines.line_of(f.span.start);
+    let candidates = [Some(line), line.checked_sub(1)];
+    candidates.into_iter().flatten().any(|l| {
+        let s = &text[lines.line_span(text, l)];
+        ignored_rules(s).is_some_and(|mut ids| ids.any(|id| id == f.rule || id == "all"))
+    })
+}
+
+/// The "Ignore <rule> on this line" fix: a comment line above the finding, same indentation.
+/// `None` for files without comments (package.json).
+pub fn ignore_fix(doc: &Document, f: &Finding) -> Option<Fix> {
+    let prefix = match doc.kind {
+        FileKind::Package => return None,
+        FileKind::Source => "//",
+        _ => "#",
+    };
+    let lines = LineIndex::new(doc.text);
+    let line = lines.line_of(f.span.start);
+    // Extend an existing ignore comment on the line above.
+    if let Some(above) = line.checked_sub(1) {
+        let span = lines.line_span(doc.text, above);
+        let s = &doc.text[span.clone()];
+        if let Some(pos) = s.find(IGNORE_MARKER) {
+            let close = pos + IGNORE_MARKER.len() + s[pos + IGNORE_MARKER.len()..].find(']')?;
+            return Some(Fix {
+                title: format!("Ignore {} on this line", f.rule),
+                edits: vec![Edit::insert(span.start + close, format!(", {}", f.rule))],
+            });
+        }
+    }
+    let span = lines.line_span(doc.text, line);
+    let s = &doc.text[span.clone()];
+    let indent: String = s.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let eol = if doc.text[span.end..].starts_with("\r\n") { "\r\n" } else { "\n" };
+    Some(Fix {
+        title: format!("Ignore {} on this line", f.rule),
+        edits: vec![Edit::insert(
+            span.start,
+            format!("{indent}{prefix} chainwarden: ignore[{}]{eol}", f.rule),
+        )],
+    })
+}
+
+/// Apply the preferred fix of every finding, re-analysing until nothing more can be fixed.
+/// Returns the new text (unchanged when there was nothing to fix).
+pub fn fix_all(doc: &Document, facts: &Facts, config: &Config) -> String {
+    let mut text = doc.text.to_string();
+    for _round in 0..8 {
+        let current = Document { path: doc.path, kind: doc.kind, text: &text };
+        let findings = analyze_text(&current, facts, config);
+        let edits = non_overlapping_fix_edits(&findings);
+        if edits.is_empty() {
+            break;
+        }
+        match apply_edits(&text, &edits) {
+            Ok(new_text) if new_text != text => text = new_text,
+            _ => break,
+        }
+    }
+    text
+}
+
+/// The edits of each finding's preferred fix, skipping whole fixes that overlap an earlier one.
+pub fn non_overlapping_fix_edits(findings: &[Finding]) -> Vec<Edit> {
+    let mut taken: Vec<Edit> = Vec::new();
+    for fix in findings.iter().filter_map(|f| f.fixes.first()) {
+        let overlaps = fix.edits.iter().any(|e| {
+            taken.iter().any(|t| {
+                (e.span.start < t.span.end && t.span.start < e.span.end)
+                    || (e.span.start == t.span.start)
+            })
+        });
+        if !overlaps {
+            taken.extend(fix.edits.iter().cloned());
+        }
+    }
+    taken
+}

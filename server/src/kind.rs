@@ -1,0 +1,114 @@
+//! Which files chainwarden understands (SPEC §1). Anything else costs nothing.
+
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    Workflow,
+    Action,
+    Dockerfile,
+    Compose,
+    Package,
+    Source,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Workflow => "workflow",
+            FileKind::Action => "action",
+            FileKind::Dockerfile => "dockerfile",
+            FileKind::Compose => "compose",
+            FileKind::Package => "package",
+            FileKind::Source => "source",
+        }
+    }
+
+    /// YAML-based kinds share the tree-sitter YAML parser.
+    pub fn is_yaml(self) -> bool {
+        matches!(self, FileKind::Workflow | FileKind::Action | FileKind::Compose)
+    }
+}
+
+/// Folders whose contents are build output or vendored code, never analysed.
+const SKIPPED_DIRS: &[&str] = &["node_modules", "dist", "build", "out", ".next", "coverage"];
+
+/// Detect the kind of a file from its path (any separator style).
+pub fn detect(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    let components: Vec<&str> = path
+        .components()
+        .filter_map(|c| c.as_os_str().to_str())
+        .collect();
+    let dirs = &components[..components.len().saturating_sub(1)];
+    let in_skipped_dir = dirs.iter().any(|d| SKIPPED_DIRS.contains(d));
+    let is_yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
+
+    if is_yaml {
+        let under_workflows = dirs
+            .windows(2)
+            .any(|w| w[0] == ".github" && w[1] == "workflows");
+        if under_workflows {
+            return Some(FileKind::Workflow);
+        }
+        if lower == "action.yml" || lower == "action.yaml" {
+            return Some(FileKind::Action);
+        }
+        if lower.starts_with("docker-compose") || lower.starts_with("compose") {
+            return Some(FileKind::Compose);
+        }
+        return None;
+    }
+    if name == "Dockerfile"
+        || name == "Containerfile"
+        || lower.ends_with(".dockerfile")
+        || name.starts_with("Dockerfile.")
+        || name.starts_with("Dockerfile-")
+        || name.starts_with("Containerfile.")
+    {
+        return Some(FileKind::Dockerfile);
+    }
+    if in_skipped_dir {
+        return None;
+    }
+    if name == "package.json" {
+        return Some(FileKind::Package);
+    }
+    const SOURCE_EXTS: &[&str] = &[".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"];
+    if SOURCE_EXTS.iter().any(|e| lower.ends_with(e)) && !lower.ends_with(".d.ts") {
+        return Some(FileKind::Source);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(p: &str) -> Option<FileKind> {
+        detect(Path::new(p))
+    }
+
+    #[test]
+    fn detects_every_kind() {
+        assert_eq!(k(".github/workflows/ci.yml"), Some(FileKind::Workflow));
+        assert_eq!(k("repo/.github/workflows/sub/ci.yaml"), Some(FileKind::Workflow));
+        assert_eq!(k("x/action.yml"), Some(FileKind::Action));
+        assert_eq!(k("action.yaml"), Some(FileKind::Action));
+        assert_eq!(k("Dockerfile"), Some(FileKind::Dockerfile));
+        assert_eq!(k("app.Dockerfile"), Some(FileKind::Dockerfile));
+        assert_eq!(k("Dockerfile.dev"), Some(FileKind::Dockerfile));
+        assert_eq!(k("Dockerfile-alpine"), Some(FileKind::Dockerfile));
+        assert_eq!(k("Containerfile"), Some(FileKind::Dockerfile));
+        assert_eq!(k("docker-compose.prod.yml"), Some(FileKind::Compose));
+        assert_eq!(k("compose.yaml"), Some(FileKind::Compose));
+        assert_eq!(k("package.json"), Some(FileKind::Package));
+        assert_eq!(k("node_modules/x/package.json"), None);
+        assert_eq!(k("src/index.ts"), Some(FileKind::Source));
+        assert_eq!(k("dist/index.js"), None);
+        assert_eq!(k("types.d.ts"), None);
+        assert_eq!(k("config.yml"), None);
+        assert_eq!(k("README.md"), None);
+    }
+}

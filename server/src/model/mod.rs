@@ -1,0 +1,1 @@
+//! Typed, span-carrying views over syntax trees.

@@ -1,0 +1,1 @@
+//! Tag → commit resolution: the built-in table, and (only when enabled) the GitHub API.
