@@ -7,7 +7,8 @@ fn main() {
     let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
     println!("cargo:rerun-if-changed={}", rules_dir.display());
     let mut entries: Vec<_> = fs::read_dir(&rules_dir)
-        .expect("rules/ directory")
+        .into_iter()
+        .flatten()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
