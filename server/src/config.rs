@@ -58,9 +58,14 @@ impl Config {
                 };
                 return match Config::parse(&text) {
                     Ok(c) => (c, None),
-                    Err((span, message)) => {
-                        (Config::default(), Some(ConfigError { path, span, message }))
-                    }
+                    Err((span, message)) => (
+                        Config::default(),
+                        Some(ConfigError {
+                            path,
+                            span,
+                            message,
+                        }),
+                    ),
                 };
             }
         }
@@ -99,14 +104,16 @@ impl Config {
                     }
                 }
                 "ignore" => {
-                    let list = value
-                        .as_array()
-                        .ok_or((locate("ignore"), "`ignore` must be a list of globs".to_string()))?;
+                    let list = value.as_array().ok_or((
+                        locate("ignore"),
+                        "`ignore` must be a list of globs".to_string(),
+                    ))?;
                     let mut builder = GlobSetBuilder::new();
                     for item in list {
-                        let pat = item
-                            .as_str()
-                            .ok_or((locate("ignore"), "`ignore` entries must be strings".to_string()))?;
+                        let pat = item.as_str().ok_or((
+                            locate("ignore"),
+                            "`ignore` entries must be strings".to_string(),
+                        ))?;
                         let glob = Glob::new(pat)
                             .map_err(|e| (locate(pat), format!("bad glob `{pat}`: {e}")))?;
                         builder.add(glob);
@@ -122,11 +129,19 @@ impl Config {
                     let owners = value
                         .get("trusted-owners")
                         .and_then(|v| v.as_array())
-                        .map(|a| a.iter().filter_map(|o| o.as_str()).map(str::to_ascii_lowercase).collect());
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|o| o.as_str())
+                                .map(str::to_ascii_lowercase)
+                                .collect()
+                        });
                     config.trusted_owners = owners.unwrap_or_default();
                 }
                 "resolve" => {
-                    config.online = value.get("online").and_then(|v| v.as_bool()).unwrap_or(false);
+                    config.online = value
+                        .get("online")
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false);
                 }
                 other => return Err((locate(other), format!("unknown section `{other}`"))),
             }

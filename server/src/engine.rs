@@ -40,7 +40,12 @@ pub fn analyze_text(doc: &Document, facts: &Facts, config: &Config) -> Vec<Findi
 /// Run every rule for the document's kind, then apply the config and inline ignore comments.
 /// Findings come back sorted by position.
 pub fn analyze(doc: &Document, syntax: &Syntax, facts: &Facts, config: &Config) -> Vec<Finding> {
-    let ctx = Ctx { doc, syntax, facts, config };
+    let ctx = Ctx {
+        doc,
+        syntax,
+        facts,
+        config,
+    };
     let mut findings = Vec::new();
     crate::rules::check(&ctx, &mut findings);
     let lines = LineIndex::new(doc.text);
@@ -52,7 +57,9 @@ pub fn analyze(doc: &Document, syntax: &Syntax, facts: &Facts, config: &Config) 
         }
         !is_suppressed(doc.text, &lines, f)
     });
-    findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule)));
+    findings.sort_by(|a, b| {
+        (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule))
+    });
     findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
     findings
 }
@@ -101,7 +108,11 @@ pub fn ignore_fix(doc: &Document, f: &Finding) -> Option<Fix> {
     let span = lines.line_span(doc.text, line);
     let s = &doc.text[span.clone()];
     let indent: String = s.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
-    let eol = if doc.text[span.end..].starts_with("\r\n") { "\r\n" } else { "\n" };
+    let eol = if doc.text[span.end..].starts_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
     Some(Fix {
         title: format!("Ignore {} on this line", f.rule),
         edits: vec![Edit::insert(
@@ -116,7 +127,11 @@ pub fn ignore_fix(doc: &Document, f: &Finding) -> Option<Fix> {
 pub fn fix_all(doc: &Document, facts: &Facts, config: &Config) -> String {
     let mut text = doc.text.to_string();
     for _round in 0..8 {
-        let current = Document { path: doc.path, kind: doc.kind, text: &text };
+        let current = Document {
+            path: doc.path,
+            kind: doc.kind,
+            text: &text,
+        };
         let findings = analyze_text(&current, facts, config);
         let edits = non_overlapping_fix_edits(&findings);
         if edits.is_empty() {

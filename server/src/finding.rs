@@ -53,11 +53,17 @@ pub struct Edit {
 
 impl Edit {
     pub fn replace(span: Span, new_text: impl Into<String>) -> Edit {
-        Edit { span, new_text: new_text.into() }
+        Edit {
+            span,
+            new_text: new_text.into(),
+        }
     }
 
     pub fn insert(at: usize, new_text: impl Into<String>) -> Edit {
-        Edit { span: at..at, new_text: new_text.into() }
+        Edit {
+            span: at..at,
+            new_text: new_text.into(),
+        }
     }
 }
 
@@ -112,7 +118,10 @@ impl Finding {
     }
 
     pub fn related(mut self, span: Span, message: impl Into<String>) -> Finding {
-        self.related.push(Related { span, message: message.into() });
+        self.related.push(Related {
+            span,
+            message: message.into(),
+        });
         self
     }
 

@@ -26,7 +26,10 @@ impl FileKind {
 
     /// YAML-based kinds share the tree-sitter YAML parser.
     pub fn is_yaml(self) -> bool {
-        matches!(self, FileKind::Workflow | FileKind::Action | FileKind::Compose)
+        matches!(
+            self,
+            FileKind::Workflow | FileKind::Action | FileKind::Compose
+        )
     }
 }
 
@@ -93,7 +96,10 @@ mod tests {
     #[test]
     fn detects_every_kind() {
         assert_eq!(k(".github/workflows/ci.yml"), Some(FileKind::Workflow));
-        assert_eq!(k("repo/.github/workflows/sub/ci.yaml"), Some(FileKind::Workflow));
+        assert_eq!(
+            k("repo/.github/workflows/sub/ci.yaml"),
+            Some(FileKind::Workflow)
+        );
         assert_eq!(k("x/action.yml"), Some(FileKind::Action));
         assert_eq!(k("action.yaml"), Some(FileKind::Action));
         assert_eq!(k("Dockerfile"), Some(FileKind::Dockerfile));

@@ -32,7 +32,10 @@ impl LineIndex {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        LineIndex { line_starts, len: text.len() }
+        LineIndex {
+            line_starts,
+            len: text.len(),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -71,7 +74,10 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_starts[line];
         let col = column_width(&text[start..offset], enc);
-        LineCol { line: line as u32, col: col as u32 }
+        LineCol {
+            line: line as u32,
+            col: col as u32,
+        }
     }
 
     /// Line and column → offset. Columns past the line end clamp to it; lines past the end clamp
@@ -127,22 +133,40 @@ mod tests {
         let text = "a: é😀x\nb\n";
         let idx = LineIndex::new(text);
         let x = text.find('x').unwrap();
-        assert_eq!(idx.line_col(text, x, Encoding::Utf8), LineCol { line: 0, col: 9 });
-        assert_eq!(idx.line_col(text, x, Encoding::Utf16), LineCol { line: 0, col: 6 });
-        assert_eq!(idx.line_col(text, x, Encoding::Utf32), LineCol { line: 0, col: 5 });
+        assert_eq!(
+            idx.line_col(text, x, Encoding::Utf8),
+            LineCol { line: 0, col: 9 }
+        );
+        assert_eq!(
+            idx.line_col(text, x, Encoding::Utf16),
+            LineCol { line: 0, col: 6 }
+        );
+        assert_eq!(
+            idx.line_col(text, x, Encoding::Utf32),
+            LineCol { line: 0, col: 5 }
+        );
         for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
             let lc = idx.line_col(text, x, enc);
             assert_eq!(idx.offset(text, lc, enc), x);
         }
         let b = text.find('b').unwrap();
-        assert_eq!(idx.line_col(text, b, Encoding::Utf16), LineCol { line: 1, col: 0 });
+        assert_eq!(
+            idx.line_col(text, b, Encoding::Utf16),
+            LineCol { line: 1, col: 0 }
+        );
     }
 
     #[test]
     fn positions_past_the_end_clamp() {
         let text = "ab\ncd";
         let idx = LineIndex::new(text);
-        assert_eq!(idx.offset(text, LineCol { line: 0, col: 99 }, Encoding::Utf16), 2);
-        assert_eq!(idx.offset(text, LineCol { line: 9, col: 0 }, Encoding::Utf16), 5);
+        assert_eq!(
+            idx.offset(text, LineCol { line: 0, col: 99 }, Encoding::Utf16),
+            2
+        );
+        assert_eq!(
+            idx.offset(text, LineCol { line: 9, col: 0 }, Encoding::Utf16),
+            5
+        );
     }
 }

@@ -32,7 +32,9 @@ fn fixture_kind(path: &Path) -> Option<FileKind> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -47,8 +49,14 @@ fn expected(path: &Path, text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let sidecar = PathBuf::from(format!("{}.expect", path.display()));
     if let Ok(s) = std::fs::read_to_string(&sidecar) {
-        for l in s.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
-            let (line, rule) = l.trim().split_once(' ').expect("sidecar line: LINE RULE-ID");
+        for l in s
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            let (line, rule) = l
+                .trim()
+                .split_once(' ')
+                .expect("sidecar line: LINE RULE-ID");
             out.push((line.parse().expect("line number"), rule.trim().to_string()));
         }
     }
@@ -76,7 +84,11 @@ struct Loaded {
 fn load(path: &Path) -> Loaded {
     let dir = path.parent().unwrap();
     let (config, err) = Config::load(dir);
-    assert!(err.is_none(), "{}: bad fixture config: {err:?}", path.display());
+    assert!(
+        err.is_none(),
+        "{}: bad fixture config: {err:?}",
+        path.display()
+    );
     Loaded {
         path: path.to_path_buf(),
         kind: fixture_kind(path).unwrap(),
@@ -87,7 +99,11 @@ fn load(path: &Path) -> Loaded {
 }
 
 fn analyze(l: &Loaded, text: &str) -> Vec<chainwarden::finding::Finding> {
-    let doc = Document { path: &l.path, kind: l.kind, text };
+    let doc = Document {
+        path: &l.path,
+        kind: l.kind,
+        text,
+    };
     engine::analyze_text(&doc, &l.facts, &l.config)
 }
 
@@ -100,7 +116,10 @@ fn rule_counts(findings: &[chainwarden::finding::Finding]) -> BTreeMap<&'static 
 }
 
 fn has_yaml_errors(kind: FileKind, text: &str) -> bool {
-    kind.is_yaml() && chainwarden::syntax::yaml::parse(text, None).root_node().has_error()
+    kind.is_yaml()
+        && chainwarden::syntax::yaml::parse(text, None)
+            .root_node()
+            .has_error()
 }
 
 #[test]
@@ -123,7 +142,14 @@ fn every_fixture_produces_exactly_its_expected_findings() {
             let rel = path.strip_prefix(fixtures_root()).unwrap_or(path);
             let detail: Vec<String> = findings
                 .iter()
-                .map(|f| format!("  {}:{} {}", idx.line_of(f.span.start) + 1, f.rule, f.message))
+                .map(|f| {
+                    format!(
+                        "  {}:{} {}",
+                        idx.line_of(f.span.start) + 1,
+                        f.rule,
+                        f.message
+                    )
+                })
                 .collect();
             failures.push(format!(
                 "{}\n expected {want:?}\n actual   {actual:?}\n{}",
@@ -133,7 +159,12 @@ fn every_fixture_produces_exactly_its_expected_findings() {
         }
     }
     assert!(!files.is_empty(), "no fixtures found");
-    assert!(failures.is_empty(), "{} fixture(s) differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -169,16 +200,28 @@ fn every_offered_fix_removes_its_finding_and_adds_none() {
                     ));
                 }
                 if !broke_before && has_yaml_errors(l.kind, &fixed) {
-                    failures.push(format!("{}: fix `{}` broke the YAML:\n{fixed}", path.display(), fix.title));
+                    failures.push(format!(
+                        "{}: fix `{}` broke the YAML:\n{fixed}",
+                        path.display(),
+                        fix.title
+                    ));
                 }
             }
         }
         // All fixes together.
-        let doc = Document { path: &l.path, kind: l.kind, text: &l.text };
+        let doc = Document {
+            path: &l.path,
+            kind: l.kind,
+            text: &l.text,
+        };
         let fixed = engine::fix_all(&doc, &l.facts, &l.config);
         let after = analyze(&l, &fixed);
         let fixable: BTreeMap<&str, usize> = rule_counts(
-            &before.iter().filter(|f| f.fixes.is_empty()).cloned().collect::<Vec<_>>(),
+            &before
+                .iter()
+                .filter(|f| f.fixes.is_empty())
+                .cloned()
+                .collect::<Vec<_>>(),
         );
         let after_counts = rule_counts(&after);
         for (rule, n) in &after_counts {
@@ -191,7 +234,10 @@ fn every_offered_fix_removes_its_finding_and_adds_none() {
             }
         }
         if !broke_before && has_yaml_errors(l.kind, &fixed) {
-            failures.push(format!("{}: fix-all broke the YAML:\n{fixed}", path.display()));
+            failures.push(format!(
+                "{}: fix-all broke the YAML:\n{fixed}",
+                path.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

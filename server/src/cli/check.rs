@@ -31,37 +31,70 @@ pub struct Checked {
 }
 
 pub fn run(opts: Options) -> i32 {
-    let paths = if opts.paths.is_empty() { vec![PathBuf::from(".")] } else { opts.paths.clone() };
+    let paths = if opts.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
     let mut hard_error = false;
-    let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    // The config comes from the first named folder that has one, else the current folder.
+    let root = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .find(|p| {
+            crate::config::CONFIG_LOCATIONS
+                .iter()
+                .any(|c| p.join(c).is_file())
+        })
+        .cloned()
+        .unwrap_or(cwd);
     let (mut config, config_error) = Config::load(&root);
     if let Some(err) = config_error {
-        eprintln!("error: {err} (using defaults)");
+        eprintln!("error: {err} (continuing with the default configuration)");
         hard_error = true;
     }
     config.online |= opts.online;
 
     let mut targets = Vec::new();
     for p in &paths {
-        if !p.exists() {
-            eprintln!("error: {}: no such file or directory", p.display());
-            hard_error = true;
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("error: {}: {}", p.display(), describe_io_error(&e));
+                hard_error = true;
+                continue;
+            }
+        };
+        if meta.is_file() {
+            if kind::detect(p).is_none() {
+                eprintln!(
+                    "warning: {}: not a file chainwarden understands; skipped",
+                    p.display()
+                );
+            }
+            targets.push(Target {
+                path: p.clone(),
+                named: true,
+            });
             continue;
         }
-        if p.is_file() {
-            targets.push(Target { path: p.clone(), named: true });
+        if let Err(e) = std::fs::read_dir(p) {
+            eprintln!("error: {}: {}", p.display(), describe_io_error(&e));
+            hard_error = true;
             continue;
         }
         for entry in ignore::WalkBuilder::new(p).hidden(false).build() {
             match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                     let path = e.into_path();
-                    if kind::detect(&path).is_some() && !config.is_ignored(strip_dot(&path)) {
+                    let relative = path.strip_prefix(&root).unwrap_or(strip_dot(&path));
+                    if kind::detect(&path).is_some() && !config.is_ignored(relative) {
                         targets.push(Target { path, named: false });
                     }
                 }
                 Ok(_) => {}
-                Err(e) => eprintln!("warning: {e}"),
+                Err(e) => eprintln!("warning: {e}; skipped"),
             }
         }
     }
@@ -69,13 +102,15 @@ pub fn run(opts: Options) -> i32 {
     let results = Mutex::new(Vec::<Checked>::new());
     let errors = Mutex::new(false);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(targets.len().max(1));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(targets.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(t) = targets.get(i) else { break };
-                match check_file(&t.path, &config, opts.fix) {
+                match check_file(&t.path, &root, &config, opts.fix) {
                     Ok(Some(c)) => results.lock().unwrap().push(c),
                     Ok(None) => {}
                     Err(msg) => {
@@ -108,25 +143,66 @@ fn strip_dot(p: &Path) -> &Path {
     p.strip_prefix("./").unwrap_or(p)
 }
 
-fn check_file(path: &Path, config: &Config, fix: bool) -> Result<Option<Checked>, String> {
-    let Some(kind) = kind::detect(path) else { return Ok(None) };
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let text = String::from_utf8(bytes).map_err(|_| "not valid UTF-8; skipped".to_string())?;
+fn describe_io_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ if e.raw_os_error() == Some(40) => "too many levels of symbolic links".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn check_file(
+    path: &Path,
+    root: &Path,
+    config: &Config,
+    fix: bool,
+) -> Result<Option<Checked>, String> {
+    let Some(kind) = kind::detect(path) else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(path).map_err(|e| describe_io_error(&e))?;
+    if bytes.contains(&0) {
+        return Err("binary file (contains NUL bytes); skipped".into());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not valid UTF-8 (first bad byte at offset {}); skipped",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let display = strip_dot(path).to_path_buf();
-    let facts = workspace::gather(path, None);
+    let facts = workspace::gather(path, Some(root));
     let mut text = text;
     if fix {
-        let doc = Document { path: &display, kind, text: &text };
+        let doc = Document {
+            path: &display,
+            kind,
+            text: &text,
+        };
         let fixed = engine::fix_all(&doc, &facts, config);
         if fixed != text {
-            std::fs::write(path, &fixed).map_err(|e| format!("cannot write fixes: {e}"))?;
+            std::fs::write(path, &fixed)
+                .map_err(|e| format!("cannot write fixes: {}", describe_io_error(&e)))?;
+            eprintln!("fixed: {}", display.display());
             text = fixed;
         }
     }
-    let doc = Document { path: &display, kind, text: &text };
+    let doc = Document {
+        path: &display,
+        kind,
+        text: &text,
+    };
     let findings = engine::analyze_text(&doc, &facts, config)
         .into_iter()
-        .map(|finding| FileFinding { path: display.clone(), finding })
+        .map(|finding| FileFinding {
+            path: display.clone(),
+            finding,
+        })
         .collect();
-    Ok(Some(Checked { path: display, text, findings }))
+    Ok(Some(Checked {
+        path: display,
+        text,
+        findings,
+    }))
 }

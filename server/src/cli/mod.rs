@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "chainwarden", version, about = "Guards the chain that builds and ships software")]
+#[command(
+    name = "chainwarden",
+    version,
+    about = "Guards the chain that builds and ships software"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,12 +62,26 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Check { paths, format, fix, online, fail_on } => {
+        Command::Check {
+            paths,
+            format,
+            fix,
+            online,
+            fail_on,
+        } => {
             let Some(fail_on) = crate::finding::Severity::parse(&fail_on) else {
-                eprintln!("error: --fail-on must be one of low, medium, high, critical (got `{fail_on}`)");
+                eprintln!(
+                    "error: --fail-on must be one of low, medium, high, critical (got `{fail_on}`)"
+                );
                 return 2;
             };
-            check::run(check::Options { paths, format, fix, online, fail_on })
+            check::run(check::Options {
+                paths,
+                format,
+                fix,
+                online,
+                fail_on,
+            })
         }
         Command::Explain { rule } => match crate::rules::doc(&rule) {
             Some(d) => {

@@ -2,6 +2,7 @@
 
 use super::check::Checked;
 use super::Format;
+use crate::finding::Severity;
 use crate::text::{Encoding, LineIndex};
 use serde_json::json;
 use std::fmt::Write;
@@ -10,7 +11,8 @@ pub fn render(format: Format, results: &[Checked]) -> String {
     match format {
         Format::Text => text(results),
         Format::Json => json(results),
-        Format::Sarif | Format::Github => json(results),
+        Format::Sarif => sarif(results),
+        Format::Github => github(results),
     }
 }
 
@@ -37,7 +39,11 @@ fn text(results: &[Checked]) -> String {
                 f.message
             );
             let src = &c.text[idx.line_span(&c.text, line as usize - 1)];
-            let width = if end_line == line { (end_col - col).max(1) } else { 1 };
+            let width = if end_line == line {
+                (end_col - col).max(1)
+            } else {
+                1
+            };
             let pad: String = src
                 .chars()
                 .take(col as usize - 1)
@@ -47,7 +53,13 @@ fn text(results: &[Checked]) -> String {
         }
     }
     let n: usize = results.iter().map(|c| c.findings.len()).sum();
-    let _ = writeln!(out, "{n} finding{} in {} file{}", if n == 1 { "" } else { "s" }, results.len(), if results.len() == 1 { "" } else { "s" });
+    let _ = writeln!(
+        out,
+        "{n} finding{} in {} file{}",
+        if n == 1 { "" } else { "s" },
+        results.len(),
+        if results.len() == 1 { "" } else { "s" }
+    );
     out
 }
 
@@ -85,4 +97,156 @@ fn json(results: &[Checked]) -> String {
     let mut s = serde_json::to_string_pretty(&json!({"version": 1, "findings": findings})).unwrap();
     s.push('\n');
     s
+}
+
+/// SARIF 2.1.0 for GitHub code scanning: rule metadata, results, related locations and fixes.
+fn sarif(results: &[Checked]) -> String {
+    let rules: Vec<_> = crate::rules::all()
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "name": d.id,
+                "shortDescription": {"text": d.title},
+                "fullDescription": {"text": first_paragraph(d.body)},
+                "help": {"text": d.body, "markdown": d.body},
+                "helpUri": format!("https://github.com/chainwarden/chainwarden/blob/main/rules/{}.md", d.id),
+                "defaultConfiguration": {"level": sarif_level(d.severity)},
+                "properties": {
+                    "security-severity": security_severity(d.severity),
+                    "tags": ["security", "supply-chain"],
+                    "precision": "high",
+                },
+            })
+        })
+        .collect();
+    let rule_index = |id: &str| crate::rules::all().iter().position(|d| d.id == id);
+    let mut out_results = Vec::new();
+    for c in results {
+        let idx = LineIndex::new(&c.text);
+        let uri = c.path.to_string_lossy().replace('\\', "/");
+        let region = |span: &std::ops::Range<usize>| {
+            let (line, column) = pos(&idx, &c.text, span.start);
+            let (end_line, end_column) = pos(&idx, &c.text, span.end);
+            json!({"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column})
+        };
+        for ff in &c.findings {
+            let f = &ff.finding;
+            let related: Vec<_> = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    json!({"id": i, "message": {"text": r.message},
+                           "physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(&r.span)}})
+                })
+                .collect();
+            let fixes: Vec<_> = f
+                .fixes
+                .iter()
+                .take(1)
+                .map(|fix| {
+                    let replacements: Vec<_> = fix
+                        .edits
+                        .iter()
+                        .map(|e| json!({"deletedRegion": region(&e.span), "insertedContent": {"text": e.new_text}}))
+                        .collect();
+                    json!({"description": {"text": fix.title},
+                           "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}]})
+                })
+                .collect();
+            let mut result = json!({
+                "ruleId": f.rule,
+                "level": sarif_level(f.severity),
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(&f.span)}}],
+                "properties": {"severity": f.severity.as_str()},
+            });
+            if let Some(i) = rule_index(f.rule) {
+                result["ruleIndex"] = json!(i);
+            }
+            if !related.is_empty() {
+                result["relatedLocations"] = json!(related);
+            }
+            if !fixes.is_empty() {
+                result["fixes"] = json!(fixes);
+            }
+            out_results.push(result);
+        }
+    }
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "chainwarden",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/chainwarden/chainwarden",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": out_results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&log).unwrap();
+    s.push('\n');
+    s
+}
+
+fn first_paragraph(body: &str) -> &str {
+    body.split("\n\n").next().unwrap_or(body).trim()
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub's numeric scale: critical ≥ 9, high 7–8.9, medium 4–6.9, low < 4.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per finding.
+fn github(results: &[Checked]) -> String {
+    let mut out = String::new();
+    for c in results {
+        let idx = LineIndex::new(&c.text);
+        for ff in &c.findings {
+            let f = &ff.finding;
+            let (line, col) = pos(&idx, &c.text, f.span.start);
+            let (end_line, end_col) = pos(&idx, &c.text, f.span.end);
+            let command = match f.severity {
+                Severity::Critical | Severity::High => "error",
+                Severity::Medium => "warning",
+                Severity::Low => "notice",
+            };
+            let _ = writeln!(
+                out,
+                "::{command} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}",
+                escape_property(&c.path.to_string_lossy()),
+                escape_property(&format!("{} ({})", f.rule, f.severity)),
+                escape_data(&f.message),
+            );
+        }
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

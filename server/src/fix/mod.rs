@@ -21,7 +21,10 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, String> {
             || !text.is_char_boundary(e.span.start)
             || !text.is_char_boundary(e.span.end)
         {
-            return Err(format!("edit {:?} is outside the text or splits a character", e.span));
+            return Err(format!(
+                "edit {:?} is outside the text or splits a character",
+                e.span
+            ));
         }
         out.push_str(&text[pos..e.span.start]);
         out.push_str(&e.new_text);

@@ -5,5 +5,7 @@ pub struct Dockerfile {
 }
 
 pub fn parse(text: &str) -> Dockerfile {
-    Dockerfile { lines: text.lines().count() }
+    Dockerfile {
+        lines: text.lines().count(),
+    }
 }

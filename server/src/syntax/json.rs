@@ -6,5 +6,7 @@ pub struct JsonDoc {
 }
 
 pub fn parse(text: &str) -> JsonDoc {
-    JsonDoc { ok: serde_json::from_str::<serde_json::Value>(text).is_ok() }
+    JsonDoc {
+        ok: serde_json::from_str::<serde_json::Value>(text).is_ok(),
+    }
 }
