@@ -1,1 +1,3 @@
 //! Typed, span-carrying views over syntax trees.
+
+pub mod workflow;

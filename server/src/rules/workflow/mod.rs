@@ -1,4 +1,27 @@
+//! Rules for GitHub Actions workflows and action metadata files.
+//!
+//! The typed model ([`Workflow`]) is built once per analysis and handed to every rule.
+
 use crate::engine::Ctx;
 use crate::finding::Finding;
+use crate::kind::FileKind;
+use crate::model::workflow::{Workflow, WorkflowKind};
+use crate::syntax::Syntax;
 
-pub fn check(_ctx: &Ctx, _out: &mut Vec<Finding>) {}
+/// A workflow rule: reads the model, pushes findings.
+pub type WorkflowRule = fn(&Ctx, &Workflow, &mut Vec<Finding>);
+
+/// Every workflow rule, in no particular order (findings are sorted by the engine).
+const RULES: &[WorkflowRule] = &[];
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let Syntax::Yaml(tree) = ctx.syntax else { return };
+    let kind = match ctx.doc.kind {
+        FileKind::Action => WorkflowKind::Action,
+        _ => WorkflowKind::Workflow,
+    };
+    let wf = Workflow::build(kind, tree, ctx.doc.text);
+    for rule in RULES {
+        rule(ctx, &wf, out);
+    }
+}
