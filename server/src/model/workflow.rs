@@ -66,7 +66,11 @@ pub struct Event {
 impl Event {
     /// Values of a filter (`branches`, `tags`, `paths`, `types`, …), as scalars.
     pub fn filter(&self, key: &str) -> Vec<&Scalar> {
-        self.config.as_ref().and_then(|c| c.get(key)).map(YNode::scalars).unwrap_or_default()
+        self.config
+            .as_ref()
+            .and_then(|c| c.get(key))
+            .map(YNode::scalars)
+            .unwrap_or_default()
     }
 
     /// Whether the filter key is present at all (`tags:` even when empty).
@@ -167,7 +171,9 @@ impl Permissions {
     /// Scopes granted `write` (all of them for `write-all`, reported as `["write-all"]`).
     pub fn write_scopes(&self) -> Vec<&PermissionScope> {
         match &self.value {
-            PermissionsValue::Scopes(s) => s.iter().filter(|s| s.level == Some(Level::Write)).collect(),
+            PermissionsValue::Scopes(s) => {
+                s.iter().filter(|s| s.level == Some(Level::Write)).collect()
+            }
             _ => vec![],
         }
     }
@@ -189,7 +195,9 @@ impl EffectivePermissions<'_> {
     /// `id-token`, which the default token never has.
     pub fn level(&self, scope: &str) -> Option<Level> {
         match self {
-            EffectivePermissions::Job(p) | EffectivePermissions::Workflow(p) => Some(p.level(scope)),
+            EffectivePermissions::Job(p) | EffectivePermissions::Workflow(p) => {
+                Some(p.level(scope))
+            }
             EffectivePermissions::DefaultToken if scope == "id-token" => Some(Level::None),
             EffectivePermissions::DefaultToken => None,
         }
@@ -252,7 +260,10 @@ impl Job {
 
     /// `name:` if present, else the id.
     pub fn display_name(&self) -> &str {
-        self.name.as_ref().map(|n| n.text.as_str()).unwrap_or(&self.id)
+        self.name
+            .as_ref()
+            .map(|n| n.text.as_str())
+            .unwrap_or(&self.id)
     }
 }
 
@@ -316,7 +327,12 @@ impl Step {
             return u.raw.text.clone();
         }
         if let Some(r) = &self.run {
-            let first = r.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+            let first = r
+                .text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim();
             return first.chars().take(60).collect();
         }
         format!("step {}", self.index + 1)
@@ -437,12 +453,16 @@ pub struct Expression {
 /// Every `${{ … }}` in the document between the bounds of `span` (for a scalar, pass its
 /// `content` span: offsets are document offsets even for block scalars).
 pub fn expressions_in(doc: &str, span: Span) -> Vec<Expression> {
-    let Some(text) = doc.get(span.clone()) else { return vec![] };
+    let Some(text) = doc.get(span.clone()) else {
+        return vec![];
+    };
     let mut out = Vec::new();
     let mut pos = 0;
     while let Some(start) = text[pos..].find("${{") {
         let open = pos + start;
-        let Some(close_rel) = text[open + 3..].find("}}") else { break };
+        let Some(close_rel) = text[open + 3..].find("}}") else {
+            break;
+        };
         let close = open + 3 + close_rel + 2;
         out.push(Expression {
             inner: text[open + 3..close - 2].trim().to_string(),
@@ -477,7 +497,9 @@ impl Workflow {
         let pair = |k: &str| root.and_then(|r| r.pair(k));
         let on = pair("on").map(|p| b.triggers(p));
         let permissions = pair("permissions").map(|p| b.permissions(p));
-        let env = pair("env").map(|p| b.key_values(p.value.as_ref())).unwrap_or_default();
+        let env = pair("env")
+            .map(|p| b.key_values(p.value.as_ref()))
+            .unwrap_or_default();
         let jobs_pair = pair("jobs");
         let jobs = jobs_pair
             .and_then(|p| p.value.as_ref())
@@ -485,7 +507,10 @@ impl Workflow {
             .map(|m| m.iter().map(|p| b.job(p)).collect())
             .unwrap_or_default();
         let runs = pair("runs").map(|p| b.runs(p));
-        let name = root.and_then(|r| r.get("name")).and_then(YNode::as_scalar).cloned();
+        let name = root
+            .and_then(|r| r.get("name"))
+            .and_then(YNode::as_scalar)
+            .cloned();
         Workflow {
             kind,
             name,
@@ -503,7 +528,10 @@ impl Workflow {
 
     /// Names of the events that can start this workflow (empty for actions).
     pub fn events(&self) -> Vec<&str> {
-        self.on.as_ref().map(|o| o.events.iter().map(|e| e.name.as_str()).collect()).unwrap_or_default()
+        self.on
+            .as_ref()
+            .map(|o| o.events.iter().map(|e| e.name.as_str()).collect())
+            .unwrap_or_default()
     }
 
     pub fn event(&self, name: &str) -> Option<&Event> {
@@ -516,8 +544,14 @@ impl Workflow {
 
     /// Every step: those of each job, then a composite action's steps (with `None` as the job).
     pub fn all_steps(&self) -> impl Iterator<Item = (Option<&Job>, &Step)> {
-        let job_steps = self.jobs.iter().flat_map(|j| j.steps.iter().map(move |s| (Some(j), s)));
-        let action_steps = self.runs.iter().flat_map(|r| r.steps.iter().map(|s| (None, s)));
+        let job_steps = self
+            .jobs
+            .iter()
+            .flat_map(|j| j.steps.iter().map(move |s| (Some(j), s)));
+        let action_steps = self
+            .runs
+            .iter()
+            .flat_map(|r| r.steps.iter().map(|s| (None, s)));
         job_steps.chain(action_steps)
     }
 
@@ -525,7 +559,10 @@ impl Workflow {
     /// can be inserted), or `None` without an `on:` block.
     pub fn after_on_block(&self, text: &str) -> Option<usize> {
         let on = self.on.as_ref()?;
-        Some(end_of_line(text, on.span.end.saturating_sub(1).max(on.span.start)))
+        Some(end_of_line(
+            text,
+            on.span.end.saturating_sub(1).max(on.span.start),
+        ))
     }
 }
 
@@ -576,7 +613,9 @@ impl Builder<'_> {
     }
 
     fn scalar(&self, n: Option<&YNode>) -> Option<Scalar> {
-        n.map(|n| self.resolve(n)).and_then(YNode::as_scalar).cloned()
+        n.map(|n| self.resolve(n))
+            .and_then(YNode::as_scalar)
+            .cloned()
     }
 
     fn get<'n>(&'n self, map: &'n YNode, key: &str) -> Option<&'n YNode> {
@@ -589,11 +628,14 @@ impl Builder<'_> {
     }
 
     fn pair<'n>(&'n self, map: &'n YNode, key: &str) -> Option<&'n Pair> {
-        map.pair(key).or_else(|| self.resolve(map.get("<<")?).pair(key))
+        map.pair(key)
+            .or_else(|| self.resolve(map.get("<<")?).pair(key))
     }
 
     fn key_values(&self, n: Option<&YNode>) -> Vec<KeyValue> {
-        let Some(n) = n.map(|n| self.resolve(n)) else { return vec![] };
+        let Some(n) = n.map(|n| self.resolve(n)) else {
+            return vec![];
+        };
         let Some(map) = n.as_map() else { return vec![] };
         let mut out = Vec::new();
         for p in map {
@@ -617,23 +659,39 @@ impl Builder<'_> {
         let mut events = Vec::new();
         if let Some(v) = p.value.as_ref().map(|v| self.resolve(v)) {
             match &v.kind {
-                YKind::Scalar(s) => events.push(Event { name: s.text.clone(), span: s.span.clone(), config: None }),
+                YKind::Scalar(s) => events.push(Event {
+                    name: s.text.clone(),
+                    span: s.span.clone(),
+                    config: None,
+                }),
                 YKind::Seq(items) => {
                     for s in items.iter().filter_map(YNode::as_scalar) {
-                        events.push(Event { name: s.text.clone(), span: s.span.clone(), config: None });
+                        events.push(Event {
+                            name: s.text.clone(),
+                            span: s.span.clone(),
+                            config: None,
+                        });
                     }
                 }
                 YKind::Map(pairs) => {
                     for e in pairs {
                         let config = e.value.as_ref().map(|v| self.resolve(v).clone());
                         let config = config.filter(|c| !matches!(&c.kind, YKind::Scalar(s) if s.text.is_empty() || s.text == "null" || s.text == "~"));
-                        events.push(Event { name: e.key.clone(), span: e.key_span.clone(), config });
+                        events.push(Event {
+                            name: e.key.clone(),
+                            span: e.key_span.clone(),
+                            config,
+                        });
                     }
                 }
                 YKind::Alias(_) | YKind::Invalid => {}
             }
         }
-        Triggers { key_span: p.key_span.clone(), span: p.span.clone(), events }
+        Triggers {
+            key_span: p.key_span.clone(),
+            span: p.span.clone(),
+            events,
+        }
     }
 
     fn permissions(&self, p: &Pair) -> Permissions {
@@ -673,7 +731,9 @@ impl Builder<'_> {
     }
 
     fn image(&self, n: Option<&YNode>) -> Option<Image> {
-        self.scalar(n).filter(|s| !s.text.trim().is_empty()).map(|value| Image { value })
+        self.scalar(n)
+            .filter(|s| !s.text.trim().is_empty())
+            .map(|value| Image { value })
     }
 
     fn job(&self, p: &Pair) -> Job {
@@ -704,11 +764,17 @@ impl Builder<'_> {
             job.node = Some(n);
             return job;
         }
-        job.body_indent = n.as_map().and_then(|m| m.first()).map(|f| column_of(self.text, f.key_span.start));
+        job.body_indent = n
+            .as_map()
+            .and_then(|m| m.first())
+            .map(|f| column_of(self.text, f.key_span.start));
         job.name = self.scalar(self.get(&n, "name"));
         job.if_cond = self.scalar(self.get(&n, "if"));
         job.runs_on = self.get(&n, "runs-on").cloned();
-        job.needs = self.get(&n, "needs").map(|v| v.scalars().into_iter().cloned().collect()).unwrap_or_default();
+        job.needs = self
+            .get(&n, "needs")
+            .map(|v| v.scalars().into_iter().cloned().collect())
+            .unwrap_or_default();
         job.uses = self.scalar(self.get(&n, "uses")).map(|s| self.uses(s));
         job.with = self.key_values(self.get(&n, "with"));
         job.secrets = self.get(&n, "secrets").map(|v| match &v.kind {
@@ -722,8 +788,16 @@ impl Builder<'_> {
         });
         if let Some(services) = self.get(&n, "services").and_then(|s| s.as_map()) {
             for s in services {
-                let image = s.value.as_ref().map(|v| self.resolve(v)).and_then(|v| self.image(self.get(v, "image")));
-                job.services.push(Service { name: s.key.clone(), name_span: s.key_span.clone(), image });
+                let image = s
+                    .value
+                    .as_ref()
+                    .map(|v| self.resolve(v))
+                    .and_then(|v| self.image(self.get(v, "image")));
+                job.services.push(Service {
+                    name: s.key.clone(),
+                    name_span: s.key_span.clone(),
+                    image,
+                });
             }
         }
         job.environment = self.get(&n, "environment").cloned();
@@ -738,8 +812,13 @@ impl Builder<'_> {
     }
 
     fn steps(&self, v: Option<&YNode>) -> Vec<Step> {
-        let Some(seq) = v.map(|v| self.resolve(v)).and_then(YNode::as_seq) else { return vec![] };
-        seq.iter().enumerate().map(|(i, s)| self.step(i, self.resolve(s))).collect()
+        let Some(seq) = v.map(|v| self.resolve(v)).and_then(YNode::as_seq) else {
+            return vec![];
+        };
+        seq.iter()
+            .enumerate()
+            .map(|(i, s)| self.step(i, self.resolve(s)))
+            .collect()
     }
 
     fn step(&self, index: usize, n: &YNode) -> Step {
@@ -748,7 +827,10 @@ impl Builder<'_> {
             index,
             span: n.span.clone(),
             node: n.clone(),
-            body_indent: n.as_map().and_then(|m| m.first()).map(|f| column_of(self.text, f.key_span.start)),
+            body_indent: n
+                .as_map()
+                .and_then(|m| m.first())
+                .map(|f| column_of(self.text, f.key_span.start)),
             id: self.scalar(self.get(n, "id")),
             name: self.scalar(self.get(n, "name")),
             uses: self.scalar(self.get(n, "uses")).map(|s| self.uses(s)),
@@ -767,7 +849,9 @@ impl Builder<'_> {
         Runs {
             key_span: p.key_span.clone(),
             using: v.and_then(|v| self.scalar(self.get(v, "using"))),
-            steps: v.map(|v| self.steps(self.get(v, "steps"))).unwrap_or_default(),
+            steps: v
+                .map(|v| self.steps(self.get(v, "steps")))
+                .unwrap_or_default(),
             image: v.and_then(|v| self.image(self.get(v, "image"))),
         }
     }
@@ -795,7 +879,9 @@ impl Builder<'_> {
         let target = if t.starts_with("./") || t.starts_with(".\\") || t == "." {
             UsesTarget::Local(t.to_string())
         } else if let Some(image) = t.strip_prefix("docker://") {
-            let digest = image.split_once("@sha256:").map(|(_, d)| format!("sha256:{d}"));
+            let digest = image
+                .split_once("@sha256:")
+                .map(|(_, d)| format!("sha256:{d}"));
             UsesTarget::Docker(DockerRef {
                 image: image.to_string(),
                 span: self.locate(&raw, lead + "docker://".len(), image.len()),
@@ -810,7 +896,8 @@ impl Builder<'_> {
             let owner = parts.next().unwrap_or("").to_string();
             let repo = parts.next().unwrap_or("").to_string();
             let path = parts.next().filter(|p| !p.is_empty()).map(str::to_string);
-            let ref_span = git_ref.and_then(|r| self.locate(&raw, lead + action.len() + 1, r.len()));
+            let ref_span =
+                git_ref.and_then(|r| self.locate(&raw, lead + action.len() + 1, r.len()));
             UsesTarget::Repo(RepoRef {
                 owner,
                 repo,
@@ -820,7 +907,11 @@ impl Builder<'_> {
                 action_span: self.locate(&raw, lead, action.len()),
             })
         };
-        Uses { raw, target, comment }
+        Uses {
+            raw,
+            target,
+            comment,
+        }
     }
 }
 
@@ -835,7 +926,10 @@ pub fn trailing_comment(text: &str, offset: usize) -> Option<TrailingComment> {
     }
     let start = offset + (line.len() - trimmed.len());
     let end = offset + line.len();
-    Some(TrailingComment { text: trimmed[1..].trim().to_string(), span: start..end })
+    Some(TrailingComment {
+        text: trimmed[1..].trim().to_string(),
+        span: start..end,
+    })
 }
 
 #[cfg(test)]
@@ -921,7 +1015,10 @@ jobs:
         assert_eq!(&FULL[on.key_span.clone()], "on");
         let after = w.after_on_block(FULL).unwrap();
         assert!(FULL[after..].starts_with("permissions:"));
-        assert_eq!(w.permissions.as_ref().unwrap().level("contents"), Level::Read);
+        assert_eq!(
+            w.permissions.as_ref().unwrap().level("contents"),
+            Level::Read
+        );
         assert_eq!(w.env[0].name, "GLOBAL");
         assert_eq!(w.env[0].value.as_ref().unwrap().text, "1");
         assert_eq!(w.indent_unit, 2);
@@ -932,12 +1029,21 @@ jobs:
         assert_eq!(b.display_name(), "Build it");
         assert_eq!(b.body_indent, Some(4));
         assert_eq!(b.needs[0].text, "lint");
-        assert_eq!(b.if_cond.as_ref().unwrap().text, "github.event_name == 'push'");
-        assert!(matches!(b.permissions.as_ref().unwrap().value, PermissionsValue::WriteAll));
+        assert_eq!(
+            b.if_cond.as_ref().unwrap().text,
+            "github.event_name == 'push'"
+        );
+        assert!(matches!(
+            b.permissions.as_ref().unwrap().value,
+            PermissionsValue::WriteAll
+        ));
         assert!(b.effective_permissions(&w).has_write("id-token"));
         assert_eq!(b.container.as_ref().unwrap().value.text, "node:20");
         assert_eq!(b.services[0].name, "db");
-        assert_eq!(b.services[0].image.as_ref().unwrap().value.text, "postgres:16@sha256:abc");
+        assert_eq!(
+            b.services[0].image.as_ref().unwrap().value.text,
+            "postgres:16@sha256:abc"
+        );
         assert_eq!(b.environment_name().unwrap().text, "prod");
         let exprs = b.env[0].value.as_ref().unwrap().expressions(FULL);
         assert_eq!(exprs[0].inner, "secrets.TOKEN");
@@ -947,7 +1053,10 @@ jobs:
         assert_eq!(s.len(), 5);
         let co = s[0].uses.as_ref().unwrap();
         let r = repo(co);
-        assert_eq!((r.owner.as_str(), r.repo.as_str(), r.git_ref.as_deref()), ("actions", "checkout", Some("v4")));
+        assert_eq!(
+            (r.owner.as_str(), r.repo.as_str(), r.git_ref.as_deref()),
+            ("actions", "checkout", Some("v4"))
+        );
         assert_eq!(&FULL[r.ref_span.clone().unwrap()], "v4");
         assert_eq!(co.comment.as_ref().unwrap().text, "v4.2.2");
         assert_eq!(&FULL[co.comment.as_ref().unwrap().span.clone()], "# v4.2.2");
@@ -958,13 +1067,18 @@ jobs:
         assert_eq!(r.path.as_deref(), Some("upload-sarif"));
         assert_eq!(r.action_lower(), "github/codeql-action/upload-sarif");
         assert!(r.is_sha_pinned());
-        assert_eq!(&FULL[r.ref_span.clone().unwrap()], "3b1d2c0aee2ec8fb4d4fb5bc2ab4a8d0a2f8e9c1");
+        assert_eq!(
+            &FULL[r.ref_span.clone().unwrap()],
+            "3b1d2c0aee2ec8fb4d4fb5bc2ab4a8d0a2f8e9c1"
+        );
         assert_eq!(up.comment.as_ref().unwrap().text, "v3.1.0  keep");
         assert_eq!(s[1].id.as_ref().unwrap().text, "up");
         assert_eq!(s[1].with_value("sarif_file").unwrap().text, "out.sarif");
         assert_eq!(s[1].label(), "Upload");
 
-        assert!(matches!(&s[2].uses.as_ref().unwrap().target, UsesTarget::Local(p) if p == "./local/action"));
+        assert!(
+            matches!(&s[2].uses.as_ref().unwrap().target, UsesTarget::Local(p) if p == "./local/action")
+        );
         match &s[3].uses.as_ref().unwrap().target {
             UsesTarget::Docker(d) => {
                 assert_eq!(d.image, "alpine:3.19");
@@ -976,7 +1090,10 @@ jobs:
         let run = s[4].run.as_ref().unwrap();
         let e = run.expressions(FULL);
         assert_eq!(e[0].inner, "github.event.pull_request.title");
-        assert_eq!(&FULL[e[0].span.clone()], "${{ github.event.pull_request.title }}");
+        assert_eq!(
+            &FULL[e[0].span.clone()],
+            "${{ github.event.pull_request.title }}"
+        );
         assert_eq!(s[4].shell.as_ref().unwrap().text, "bash");
         assert_eq!(s[4].env_value("STEP").unwrap().text, "x");
 
@@ -986,7 +1103,10 @@ jobs:
         assert_eq!(u.git_ref.as_deref(), Some("main"));
         assert!(matches!(call.secrets, Some(JobSecrets::Inherit(_))));
         assert_eq!(call.with[0].name, "a");
-        assert!(matches!(call.effective_permissions(&w), EffectivePermissions::Workflow(_)));
+        assert!(matches!(
+            call.effective_permissions(&w),
+            EffectivePermissions::Workflow(_)
+        ));
 
         let lint = &w.jobs[2];
         assert_eq!(lint.container.as_ref().unwrap().value.text, "alpine");
@@ -997,17 +1117,29 @@ jobs:
     #[test]
     fn trigger_forms() {
         assert_eq!(wf("on: push\n").events(), ["push"]);
-        assert_eq!(wf("on: [push, 'pull_request_target']\n").events(), ["push", "pull_request_target"]);
-        assert_eq!(wf("\"on\":\n  release:\n    types: [published]\n").events(), ["release"]);
+        assert_eq!(
+            wf("on: [push, 'pull_request_target']\n").events(),
+            ["push", "pull_request_target"]
+        );
+        assert_eq!(
+            wf("\"on\":\n  release:\n    types: [published]\n").events(),
+            ["release"]
+        );
         let w = wf("on:\n  release:\n    types: [published]\n");
-        assert_eq!(w.event("release").unwrap().filter("types")[0].text, "published");
+        assert_eq!(
+            w.event("release").unwrap().filter("types")[0].text,
+            "published"
+        );
         assert!(wf("name: x\n").events().is_empty());
     }
 
     #[test]
     fn permission_forms_and_effective_permissions() {
         let w = wf("on: push\npermissions: read-all\njobs:\n  a:\n    permissions: {}\n  b:\n    steps: []\n  c:\n    permissions:\n      id-token: write\n      contents: read\n");
-        assert!(matches!(w.permissions.as_ref().unwrap().value, PermissionsValue::ReadAll));
+        assert!(matches!(
+            w.permissions.as_ref().unwrap().value,
+            PermissionsValue::ReadAll
+        ));
         let a = w.jobs[0].effective_permissions(&w);
         assert!(matches!(a, EffectivePermissions::Job(_)));
         assert_eq!(a.level("contents"), Some(Level::None));
@@ -1016,14 +1148,20 @@ jobs:
         assert_eq!(b.level("id-token"), Some(Level::None));
         let c = &w.jobs[2];
         assert!(c.effective_permissions(&w).has_write("id-token"));
-        assert_eq!(c.permissions.as_ref().unwrap().write_scopes()[0].scope, "id-token");
+        assert_eq!(
+            c.permissions.as_ref().unwrap().write_scopes()[0].scope,
+            "id-token"
+        );
         let none = wf("on: push\njobs:\n  a:\n    steps: []\n");
         let e = none.jobs[0].effective_permissions(&none);
         assert!(matches!(e, EffectivePermissions::DefaultToken));
         assert_eq!(e.level("contents"), None);
         assert_eq!(e.level("id-token"), Some(Level::None));
         let missing = wf("permissions:\njobs: {}\n");
-        assert!(matches!(missing.permissions.unwrap().value, PermissionsValue::Missing));
+        assert!(matches!(
+            missing.permissions.unwrap().value,
+            PermissionsValue::Missing
+        ));
     }
 
     #[test]
@@ -1035,8 +1173,14 @@ jobs:
         assert_eq!(runs.steps.len(), 2);
         assert_eq!(w.all_steps().count(), 2);
         assert!(w.all_steps().all(|(job, _)| job.is_none()));
-        let d = Workflow::parse(WorkflowKind::Action, "runs:\n  using: docker\n  image: docker://ghcr.io/x/y:1\n");
-        assert_eq!(d.runs.unwrap().image.unwrap().value.text, "docker://ghcr.io/x/y:1");
+        let d = Workflow::parse(
+            WorkflowKind::Action,
+            "runs:\n  using: docker\n  image: docker://ghcr.io/x/y:1\n",
+        );
+        assert_eq!(
+            d.runs.unwrap().image.unwrap().value.text,
+            "docker://ghcr.io/x/y:1"
+        );
     }
 
     #[test]
@@ -1062,7 +1206,10 @@ jobs:
         assert_eq!(c.comment.as_ref().unwrap().text, "pinned later");
         assert!(!t[c.comment.as_ref().unwrap().span.clone()].contains('\r'));
         // The alias resolves to the anchored step.
-        assert_eq!(w.jobs[1].steps[0].uses.as_ref().unwrap().raw.text, "actions/cache@v4");
+        assert_eq!(
+            w.jobs[1].steps[0].uses.as_ref().unwrap().raw.text,
+            "actions/cache@v4"
+        );
         let after = w.after_on_block(t).unwrap();
         assert!(t[after..].starts_with("jobs:"));
     }

@@ -154,7 +154,10 @@ impl YNode {
         fn walk<'a>(n: &'a YNode, out: &mut Vec<&'a Scalar>) {
             match &n.kind {
                 YKind::Scalar(s) => out.push(s),
-                YKind::Map(pairs) => pairs.iter().filter_map(|p| p.value.as_ref()).for_each(|v| walk(v, out)),
+                YKind::Map(pairs) => pairs
+                    .iter()
+                    .filter_map(|p| p.value.as_ref())
+                    .for_each(|v| walk(v, out)),
                 YKind::Seq(items) => items.iter().for_each(|v| walk(v, out)),
                 YKind::Alias(_) | YKind::Invalid => {}
             }
@@ -186,11 +189,18 @@ impl YamlDoc {
 
 /// Convert a parsed tree into a [`YamlDoc`].
 pub fn to_doc(tree: &Tree, text: &str) -> YamlDoc {
-    let mut conv = Converter { text, anchors: HashMap::new() };
+    let mut conv = Converter {
+        text,
+        anchors: HashMap::new(),
+    };
     let root = tree.root_node();
     let first = first_document_content(root);
     let root_value = first.and_then(|n| conv.node(n));
-    YamlDoc { root: root_value, anchors: conv.anchors, has_errors: root.has_error() }
+    YamlDoc {
+        root: root_value,
+        anchors: conv.anchors,
+        has_errors: root.has_error(),
+    }
 }
 
 /// Parse and convert in one step (tests, small files).
@@ -203,14 +213,20 @@ fn first_document_content(root: Node) -> Option<Node> {
     match root.kind() {
         "stream" => {
             let mut c = root.walk();
-            let docs: Vec<Node> = root.named_children(&mut c).filter(|n| n.kind() != "comment").collect();
+            let docs: Vec<Node> = root
+                .named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .collect();
             docs.into_iter().find_map(first_document_content)
         }
         "document" => {
             let mut c = root.walk();
-            let found = root
-                .named_children(&mut c)
-                .find(|n| !matches!(n.kind(), "comment" | "yaml_directive" | "tag_directive" | "reserved_directive"));
+            let found = root.named_children(&mut c).find(|n| {
+                !matches!(
+                    n.kind(),
+                    "comment" | "yaml_directive" | "tag_directive" | "reserved_directive"
+                )
+            });
             found
         }
         _ => Some(root),
@@ -260,7 +276,12 @@ impl Converter<'_> {
             }),
             Some(c) => self.content(c),
         };
-        let node = YNode { span: n.byte_range(), anchor, tag, kind };
+        let node = YNode {
+            span: n.byte_range(),
+            anchor,
+            tag,
+            kind,
+        };
         if let Some(a) = &node.anchor {
             self.anchors.insert(a.clone(), node.clone());
         }
@@ -299,7 +320,12 @@ impl Converter<'_> {
                         None => (String::new(), ch.start_byte()..ch.start_byte()),
                     };
                     let value = value.and_then(|v| self.node(v));
-                    out.push(Pair { key: key_text, key_span, span: ch.byte_range(), value });
+                    out.push(Pair {
+                        key: key_text,
+                        key_span,
+                        span: ch.byte_range(),
+                        value,
+                    });
                 }
                 // `{a, b: c}`: a lone key in a flow mapping has a null value.
                 "flow_node" if map.kind() == "flow_mapping" => {
@@ -324,9 +350,7 @@ impl Converter<'_> {
             match ch.kind() {
                 "block_sequence_item" => {
                     let mut cc = ch.walk();
-                    let value = ch
-                        .named_children(&mut cc)
-                        .find(|n| n.kind() != "comment");
+                    let value = ch.named_children(&mut cc).find(|n| n.kind() != "comment");
                     match value.and_then(|v| self.node(v)) {
                         Some(v) => out.push(v),
                         // `-` alone: a null item.
@@ -351,7 +375,12 @@ impl Converter<'_> {
                 // `[a: b]`: a single-pair mapping as an item.
                 "flow_pair" => {
                     let pairs = self.pairs_of_single(ch);
-                    out.push(YNode { span: ch.byte_range(), anchor: None, tag: None, kind: YKind::Map(pairs) });
+                    out.push(YNode {
+                        span: ch.byte_range(),
+                        anchor: None,
+                        tag: None,
+                        kind: YKind::Map(pairs),
+                    });
                 }
                 _ => {}
             }
@@ -366,13 +395,20 @@ impl Converter<'_> {
             Some(k) => (self.key_text(k), k.byte_range()),
             None => (String::new(), pair.start_byte()..pair.start_byte()),
         };
-        vec![Pair { key: key_text, key_span, span: pair.byte_range(), value }]
+        vec![Pair {
+            key: key_text,
+            key_span,
+            span: pair.byte_range(),
+            value,
+        }]
     }
 
     fn key_text(&self, k: Node) -> String {
         let inner = content_node(k);
         match inner.kind() {
-            "plain_scalar" | "double_quote_scalar" | "single_quote_scalar" => scalar(inner, self.text).text,
+            "plain_scalar" | "double_quote_scalar" | "single_quote_scalar" => {
+                scalar(inner, self.text).text
+            }
             _ => self.src(k).to_string(),
         }
     }
@@ -447,7 +483,10 @@ fn fold_flow_lines(s: &str) -> String {
     if !s.contains('\n') {
         return s.to_string();
     }
-    let lines: Vec<&str> = s.split('\n').map(|l| l.trim_end_matches('\r').trim()).collect();
+    let lines: Vec<&str> = s
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r').trim())
+        .collect();
     let mut out = String::new();
     let mut pending_breaks = 0;
     for (i, l) in lines.iter().enumerate() {
@@ -516,12 +555,19 @@ fn decode_double(s: &str) -> String {
 /// by the first content line's indentation; `>` folds single line breaks into spaces.
 fn block_scalar(span: Span, raw: &str) -> Scalar {
     let folded = raw.starts_with('>');
-    let style = if folded { ScalarStyle::Folded } else { ScalarStyle::Literal };
+    let style = if folded {
+        ScalarStyle::Folded
+    } else {
+        ScalarStyle::Literal
+    };
     let header_end = raw.find('\n').map(|i| i + 1).unwrap_or(raw.len());
     let header = raw[..header_end].trim_end();
     let body = &raw[header_end..];
     let content = span.start + header_end..span.end;
-    let explicit: Option<usize> = header.chars().find_map(|c| c.to_digit(10)).map(|d| d as usize);
+    let explicit: Option<usize> = header
+        .chars()
+        .find_map(|c| c.to_digit(10))
+        .map(|d| d as usize);
     let lines: Vec<&str> = body.split('\n').map(|l| l.trim_end_matches('\r')).collect();
     let indent = explicit.unwrap_or_else(|| {
         lines
@@ -532,7 +578,13 @@ fn block_scalar(span: Span, raw: &str) -> Scalar {
     });
     let dedented: Vec<&str> = lines
         .iter()
-        .map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start_matches(' ') })
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start_matches(' ')
+            }
+        })
         .collect();
     let mut text = if folded {
         let mut out = String::new();
@@ -567,7 +619,12 @@ fn block_scalar(span: Span, raw: &str) -> Scalar {
             text.push('\n');
         }
     }
-    Scalar { text, span, content, style }
+    Scalar {
+        text,
+        span,
+        content,
+        style,
+    }
 }
 
 #[cfg(test)]
@@ -585,9 +642,20 @@ mod tests {
         let root = d.root.unwrap();
         assert_eq!(root.get_str("name"), Some("CI"));
         let on = root.get("on").unwrap().scalars();
-        assert_eq!(on.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), ["push", "pull_request"]);
+        assert_eq!(
+            on.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(),
+            ["push", "pull_request"]
+        );
         assert_eq!(&t[on[1].content.clone()], "pull_request");
-        let steps = root.get("jobs").unwrap().get("a").unwrap().get("steps").unwrap().as_seq().unwrap();
+        let steps = root
+            .get("jobs")
+            .unwrap()
+            .get("a")
+            .unwrap()
+            .get("steps")
+            .unwrap()
+            .as_seq()
+            .unwrap();
         assert_eq!(steps.len(), 2);
         let u = steps[0].get("uses").unwrap().as_scalar().unwrap();
         assert_eq!(&t[u.span.clone()], "x/y@v1");
@@ -671,7 +739,15 @@ mod tests {
         let d = doc("a: 1\nb: |+2\n    keep\n? c\n: v\n- bad\n");
         assert_eq!(d.root.unwrap().get_str("a"), Some("1"));
         // Garbage and empty input never panic.
-        for t in ["", "\t\tfoo: [", "- - - :", ": : :", "{", "a: \"\\u12", "x: |\n"] {
+        for t in [
+            "",
+            "\t\tfoo: [",
+            "- - - :",
+            ": : :",
+            "{",
+            "a: \"\\u12",
+            "x: |\n",
+        ] {
             let _ = doc(t);
         }
     }

@@ -15,7 +15,9 @@ pub type WorkflowRule = fn(&Ctx, &Workflow, &mut Vec<Finding>);
 const RULES: &[WorkflowRule] = &[];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let Syntax::Yaml(tree) = ctx.syntax else { return };
+    let Syntax::Yaml(tree) = ctx.syntax else {
+        return;
+    };
     let kind = match ctx.doc.kind {
         FileKind::Action => WorkflowKind::Action,
         _ => WorkflowKind::Workflow,
