@@ -3,6 +3,7 @@
 pub mod dockerfile;
 pub mod js;
 pub mod json;
+pub mod shell;
 pub mod yaml;
 
 use crate::kind::FileKind;

@@ -1,3 +1,5 @@
+pub mod secret_names;
+
 use crate::engine::Ctx;
 use crate::finding::Finding;
 
