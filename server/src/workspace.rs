@@ -2,7 +2,11 @@
 //! shells (CLI, language server), which do the I/O; the engine only reads them.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+mod lockfile;
+
+pub use lockfile::{exact_version, parse_package_lock, parse_pnpm_lock, ParsedLock};
 
 /// Names of lockfiles that count for `missing-lockfile`.
 pub const LOCKFILE_NAMES: &[&str] = &[
@@ -14,40 +18,245 @@ pub const LOCKFILE_NAMES: &[&str] = &[
     "bun.lockb",
 ];
 
-/// Versions a lockfile resolved, keyed by the package name as written in package.json.
+/// Lockfiles whose resolved versions we read, in order of preference.
+const PARSEABLE_LOCKFILES: &[&str] =
+    &["npm-shrinkwrap.json", "package-lock.json", "pnpm-lock.yaml"];
+
+/// How many folders above a package.json we look for the workspace root.
+const MAX_WORKSPACE_DEPTH: usize = 8;
+
+/// Versions a lockfile resolved for one package.json, keyed by the dependency name as written
+/// in that package.json.
 #[derive(Clone, Debug, Default)]
 pub struct Lockfile {
+    /// The lockfile as the user should read it from the package.json's folder:
+    /// `package-lock.json` beside it, or `../../pnpm-lock.yaml` at the workspace root.
     pub file_name: String,
+    /// Exact resolved version per dependency (`3.23.8`; peer suffixes stripped).
     pub versions: HashMap<String, String>,
+    /// The commit a git dependency resolved to (40 hex), per dependency name.
+    pub commits: HashMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
     /// Lockfiles found beside the file.
     pub lockfiles_beside: Vec<String>,
-    /// The first parseable lockfile beside the file (package-lock v2/v3 or pnpm-lock).
+    /// For a package.json inside an npm/yarn/pnpm workspace: the workspace root folder (the one
+    /// whose package.json declares `workspaces`, or that holds `pnpm-workspace.yaml`).
+    pub workspace_root: Option<PathBuf>,
+    /// Lockfiles at the workspace root (display paths relative to the file's folder), when the
+    /// file is a workspace member.
+    pub workspace_lockfiles: Vec<String>,
+    /// The first parseable lockfile (package-lock v2/v3 or pnpm-lock) beside the file, else at
+    /// its workspace root, narrowed to this package's entries.
     pub lockfile: Option<Lockfile>,
     /// The workspace root `.npmrc` sets `ignore-scripts=true`.
     pub npmrc_ignore_scripts: bool,
+    /// Files these facts were read from: when one changes, gather again (language server).
+    pub depends_on: Vec<PathBuf>,
+}
+
+impl Facts {
+    /// Some lockfile covers this package.json: beside it or at its workspace root.
+    pub fn has_lockfile(&self) -> bool {
+        !self.lockfiles_beside.is_empty() || !self.workspace_lockfiles.is_empty()
+    }
 }
 
 /// Read what the rules need about `path`'s surroundings. `root` is the workspace root.
+/// Cheap for every kind; lockfiles are only read for package.json files.
 pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
     let mut facts = Facts::default();
-    if let Some(dir) = path.parent() {
+    let dir = path.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    });
+    if let Some(dir) = dir {
         for name in LOCKFILE_NAMES {
             if dir.join(name).is_file() {
                 facts.lockfiles_beside.push(name.to_string());
             }
         }
-    }
-    let root = root.or_else(|| path.parent());
-    if let Some(root) = root {
-        if let Ok(npmrc) = std::fs::read_to_string(root.join(".npmrc")) {
-            facts.npmrc_ignore_scripts = npmrc_sets_ignore_scripts(&npmrc);
+        if path.file_name().is_some_and(|n| n == "package.json") {
+            gather_package(dir, &mut facts);
         }
     }
+    let root = root.or(dir);
+    if let Some(root) = root {
+        let npmrc = root.join(".npmrc");
+        if let Ok(text) = std::fs::read_to_string(&npmrc) {
+            facts.npmrc_ignore_scripts = npmrc_sets_ignore_scripts(&text);
+        }
+        facts.depends_on.push(npmrc);
+    }
     facts
+}
+
+/// Lockfile facts for the package.json in `dir`.
+fn gather_package(dir: &Path, facts: &mut Facts) {
+    for name in LOCKFILE_NAMES {
+        facts.depends_on.push(dir.join(name));
+    }
+    if let Some(lock) = read_lockfile(dir, dir, "") {
+        facts.lockfile = Some(lock);
+    }
+    let Some((ws_root, member)) = find_workspace_root(dir) else {
+        return;
+    };
+    facts.depends_on.push(ws_root.join("package.json"));
+    facts.depends_on.push(ws_root.join("pnpm-workspace.yaml"));
+    let up = member
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|_| "..")
+        .collect::<Vec<_>>();
+    let prefix = if up.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", up.join("/"))
+    };
+    for name in LOCKFILE_NAMES {
+        let p = ws_root.join(name);
+        facts.depends_on.push(p.clone());
+        if !member.is_empty() && p.is_file() {
+            facts.workspace_lockfiles.push(format!("{prefix}{name}"));
+        }
+    }
+    if facts.lockfile.is_none() && !member.is_empty() {
+        facts.lockfile = read_lockfile(&ws_root, dir, &member);
+    }
+    facts.workspace_root = Some(ws_root);
+}
+
+/// Read the preferred parseable lockfile in `lock_dir` for the package in `pkg_dir`, whose
+/// path relative to `lock_dir` is `member` (`""` for the same folder).
+fn read_lockfile(lock_dir: &Path, pkg_dir: &Path, member: &str) -> Option<Lockfile> {
+    for name in PARSEABLE_LOCKFILES {
+        let path = lock_dir.join(name);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let parsed = if name.ends_with(".yaml") {
+            lockfile::parse_pnpm_lock(&text)
+        } else {
+            lockfile::parse_package_lock(&text)
+        };
+        let Some(parsed) = parsed else { continue };
+        let (versions, commits) = parsed.for_importer(member);
+        let file_name = if lock_dir == pkg_dir {
+            name.to_string()
+        } else {
+            let depth = member.split('/').filter(|s| !s.is_empty()).count();
+            format!("{}{name}", "../".repeat(depth))
+        };
+        return Some(Lockfile {
+            file_name,
+            versions,
+            commits,
+        });
+    }
+    None
+}
+
+/// Walk up from `dir` to the folder that declares a workspace containing `dir`. Returns that
+/// root and `dir`'s path relative to it (`/`-separated, `""` when `dir` is the root itself).
+pub fn find_workspace_root(dir: &Path) -> Option<(PathBuf, String)> {
+    let dir = std::path::absolute(dir).ok()?;
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = dir.as_path();
+    for _ in 0..=MAX_WORKSPACE_DEPTH {
+        let member = parts.iter().rev().cloned().collect::<Vec<_>>().join("/");
+        if let Some(globs) = workspace_globs(current) {
+            if member.is_empty() || globs_match(&globs, &member) {
+                return Some((current.to_path_buf(), member));
+            }
+        }
+        // Stop at a repository boundary.
+        if current.join(".git").exists() {
+            return None;
+        }
+        parts.push(current.file_name()?.to_string_lossy().into_owned());
+        current = current.parent()?;
+    }
+    None
+}
+
+/// The workspace globs `dir` declares (package.json `workspaces` or pnpm-workspace.yaml), if any.
+fn workspace_globs(dir: &Path) -> Option<Vec<String>> {
+    if let Ok(text) = std::fs::read_to_string(dir.join("pnpm-workspace.yaml")) {
+        return Some(pnpm_workspace_packages(&text));
+    }
+    let text = std::fs::read_to_string(dir.join("package.json")).ok()?;
+    if !text.contains("\"workspaces\"") {
+        return None;
+    }
+    let doc = crate::syntax::json::parse(&text);
+    let m = crate::model::package::PackageManifest::from_json(&doc, &text);
+    m.declares_workspaces
+        .then(|| m.workspaces.into_iter().map(|(g, _)| g).collect())
+}
+
+/// The `packages:` list of a pnpm-workspace.yaml (block or flow style).
+fn pnpm_workspace_packages(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_packages = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let top_level =
+            !line.starts_with(' ') && !line.starts_with('\t') && !trimmed.starts_with('-');
+        if top_level {
+            in_packages = false;
+            if let Some(rest) = trimmed.strip_prefix("packages:") {
+                let rest = rest.trim();
+                if let Some(flow) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+                    out.extend(flow.split(',').map(unquote).filter(|s| !s.is_empty()));
+                } else {
+                    in_packages = true;
+                }
+            }
+            continue;
+        }
+        if in_packages {
+            if let Some(item) = trimmed.strip_prefix('-') {
+                let item = item.split(" #").next().unwrap_or(item);
+                out.push(unquote(item));
+            }
+        }
+    }
+    out
+}
+
+fn unquote(s: &str) -> String {
+    s.trim().trim_matches(|c| c == '"' || c == '\'').to_string()
+}
+
+/// Whether `member` matches the workspace globs (negated globs `!x` exclude).
+fn globs_match(globs: &[String], member: &str) -> bool {
+    let mut included = false;
+    for g in globs {
+        let (negated, pattern) = match g.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, g.as_str()),
+        };
+        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+        let Ok(glob) = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+        else {
+            continue;
+        };
+        if glob.compile_matcher().is_match(member) {
+            included = !negated;
+        }
+    }
+    included
 }
 
 fn npmrc_sets_ignore_scripts(npmrc: &str) -> bool {
@@ -57,4 +266,97 @@ fn npmrc_sets_ignore_scripts(npmrc: &str) -> bool {
             k.trim() == "ignore-scripts" && v.trim().trim_matches('"') == "true"
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pnpm_workspace_lists() {
+        let text = "packages:\n  - 'packages/*'\n  - \"apps/**\" # apps\n  - '!**/test/**'\ncatalog:\n  zod: ^3\n";
+        assert_eq!(
+            pnpm_workspace_packages(text),
+            vec!["packages/*", "apps/**", "!**/test/**"]
+        );
+        assert_eq!(
+            pnpm_workspace_packages("packages: [a, 'b/*']\n"),
+            vec!["a", "b/*"]
+        );
+    }
+
+    #[test]
+    fn workspace_globs_match_members() {
+        let globs = vec!["packages/*".to_string(), "!packages/skip".to_string()];
+        assert!(globs_match(&globs, "packages/a"));
+        assert!(!globs_match(&globs, "packages/a/b"));
+        assert!(!globs_match(&globs, "packages/skip"));
+        assert!(globs_match(&["apps/**".to_string()], "apps/web/site"));
+        assert!(globs_match(&["./tools/cli/".to_string()], "tools/cli"));
+    }
+
+    #[test]
+    fn member_of_npm_workspace_uses_root_lockfile() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir(root.join(".git")).unwrap();
+        std::fs::write(
+            root.join("package.json"),
+            r#"{"workspaces": ["packages/*"]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("package-lock.json"),
+            r#"{"lockfileVersion": 3, "packages": {
+                "": {"workspaces": ["packages/*"]},
+                "node_modules/zod": {"version": "3.23.8"},
+                "node_modules/a": {"resolved": "packages/a", "link": true},
+                "packages/a": {"dependencies": {"zod": "^3.0.0", "left-pad": "^1"}},
+                "packages/a/node_modules/left-pad": {"version": "1.3.0"}
+            }}"#,
+        )
+        .unwrap();
+        let member = root.join("packages/a");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(member.join("package.json"), "{}").unwrap();
+        let facts = gather(&member.join("package.json"), None);
+        assert!(facts.lockfiles_beside.is_empty());
+        assert_eq!(facts.workspace_lockfiles, vec!["../../package-lock.json"]);
+        assert!(facts.has_lockfile());
+        let lock = facts.lockfile.unwrap();
+        assert_eq!(lock.file_name, "../../package-lock.json");
+        assert_eq!(lock.versions["zod"], "3.23.8");
+        assert_eq!(lock.versions["left-pad"], "1.3.0");
+
+        // A folder outside the workspace globs is not a member.
+        let outside = root.join("scripts");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("package.json"), "{}").unwrap();
+        let facts = gather(&outside.join("package.json"), None);
+        assert!(!facts.has_lockfile());
+        assert!(facts.lockfile.is_none());
+    }
+
+    #[test]
+    fn member_of_pnpm_workspace_uses_its_importer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::write(root.join("pnpm-workspace.yaml"), "packages:\n  - apps/*\n").unwrap();
+        std::fs::write(
+            root.join("pnpm-lock.yaml"),
+            "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      zod:\n        specifier: ^3\n        version: 3.0.0\n  apps/web:\n    dependencies:\n      zod:\n        specifier: ^3.23.0\n        version: 3.23.8\n",
+        )
+        .unwrap();
+        let member = root.join("apps/web");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(member.join("package.json"), "{}").unwrap();
+        let facts = gather(&member.join("package.json"), None);
+        assert_eq!(
+            facts.workspace_root.as_deref(),
+            Some(std::path::absolute(root).unwrap().as_path())
+        );
+        let lock = facts.lockfile.unwrap();
+        assert_eq!(lock.file_name, "../../pnpm-lock.yaml");
+        assert_eq!(lock.versions["zod"], "3.23.8");
+    }
 }

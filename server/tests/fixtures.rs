@@ -28,7 +28,8 @@ fn fixture_kind(path: &Path) -> Option<FileKind> {
     }
     let name = path.file_name()?.to_str()?;
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
-    (yaml && !LOCKFILE_NAMES.contains(&name)).then_some(FileKind::Workflow)
+    (yaml && !LOCKFILE_NAMES.contains(&name) && name != "pnpm-workspace.yaml")
+        .then_some(FileKind::Workflow)
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

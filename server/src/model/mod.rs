@@ -1,3 +1,4 @@
 //! Typed, span-carrying views over syntax trees.
 
+pub mod package;
 pub mod workflow;
