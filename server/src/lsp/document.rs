@@ -1,0 +1,302 @@
+//! An open document: its text in a rope, its version, and (for YAML and JS/TS) the tree-sitter
+//! tree, kept in step with every edit so re-parsing is incremental.
+
+use crate::engine::MAX_ANALYSED_BYTES;
+use crate::kind::FileKind;
+use crate::syntax::{self, Syntax};
+use crate::text::{Encoding, LineCol, LineIndex};
+use ropey::Rope;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tree_sitter::{InputEdit, Point, Tree};
+
+/// One change of a `didChange`, already decoded: a range in the client's encoding (or the whole
+/// text when `None`) and the new text.
+pub struct Change<'a> {
+    pub range: Option<(LineCol, LineCol)>,
+    pub text: &'a str,
+}
+
+pub struct Document {
+    pub path: PathBuf,
+    pub kind: Option<FileKind>,
+    pub version: i32,
+    rope: Rope,
+    /// The rope's text for the current version (what analyses and conversions read).
+    text: Arc<str>,
+    /// The syntax tree of `text` for kinds that keep one (YAML kinds and JS/TS).
+    tree: Option<Tree>,
+}
+
+/// Kinds whose tree-sitter tree the server keeps between versions.
+fn keeps_tree(kind: Option<FileKind>) -> bool {
+    kind.is_some_and(|k| k.is_yaml() || k == FileKind::Source)
+}
+
+impl Document {
+    pub fn new(path: PathBuf, kind: Option<FileKind>, version: i32, text: &str) -> Document {
+        let mut doc = Document {
+            path,
+            kind,
+            version,
+            rope: Rope::from_str(text),
+            text: Arc::from(text),
+            tree: None,
+        };
+        doc.reparse(None);
+        doc
+    }
+
+    pub fn text(&self) -> &Arc<str> {
+        &self.text
+    }
+
+    pub fn tree(&self) -> Option<&Tree> {
+        self.tree.as_ref()
+    }
+
+    /// Apply the changes of one `didChange` in order, then re-parse once (incrementally, from the
+    /// edited old tree). Positions past the end clamp; nothing here panics on odd input.
+    pub fn apply_changes(&mut self, version: i32, changes: &[Change], enc: Encoding) {
+        let mut old_tree = self.tree.take();
+        for change in changes {
+            match change.range {
+                None => {
+                    self.rope = Rope::from_str(change.text);
+                    old_tree = None;
+                }
+                Some((start, end)) => {
+                    let mut start = self.offset(start, enc);
+                    let mut end = self.offset(end, enc);
+                    if end < start {
+                        std::mem::swap(&mut start, &mut end);
+                    }
+                    let start_point = self.point(start);
+                    let old_end_point = self.point(end);
+                    let start_char = self.rope.byte_to_char(start);
+                    let end_char = self.rope.byte_to_char(end);
+                    self.rope.remove(start_char..end_char);
+                    self.rope.insert(start_char, change.text);
+                    if let Some(tree) = old_tree.as_mut() {
+                        tree.edit(&InputEdit {
+                            start_byte: start,
+                            old_end_byte: end,
+                            new_end_byte: start + change.text.len(),
+                            start_position: start_point,
+                            old_end_position: old_end_point,
+                            new_end_position: point_after(start_point, change.text),
+                        });
+                    }
+                }
+            }
+        }
+        self.version = version;
+        self.text = Arc::from(self.rope.to_string());
+        self.reparse(old_tree);
+    }
+
+    fn reparse(&mut self, old_tree: Option<Tree>) {
+        self.tree = None;
+        let Some(kind) = self.kind.filter(|_| keeps_tree(self.kind)) else {
+            return;
+        };
+        if self.text.len() > MAX_ANALYSED_BYTES {
+            return;
+        }
+        let text = &self.text;
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            syntax::parse(kind, text, old_tree.as_ref())
+        }));
+        self.tree = match parsed {
+            Ok(Syntax::Yaml(tree)) | Ok(Syntax::Js(tree)) => Some(tree),
+            Ok(_) => None,
+            Err(_) => {
+                eprintln!(
+                    "chainwarden lsp: parser panicked on {}",
+                    self.path.display()
+                );
+                None
+            }
+        };
+    }
+
+    /// Byte offset of a position in the client's encoding, read from the rope one line at a time.
+    /// Lines past the end clamp to the end of the text, columns past the line end to the line end.
+    pub fn offset(&self, pos: LineCol, enc: Encoding) -> usize {
+        let line = pos.line as usize;
+        if line >= self.rope.len_lines() {
+            return self.rope.len_bytes();
+        }
+        let line_start = self.rope.line_to_byte(line);
+        let line_text = self.rope.line(line).to_string();
+        let index = LineIndex::new(&line_text);
+        line_start
+            + index.offset(
+                &line_text,
+                LineCol {
+                    line: 0,
+                    col: pos.col,
+                },
+                enc,
+            )
+    }
+
+    /// The tree-sitter point (row, byte column) of a byte offset.
+    fn point(&self, offset: usize) -> Point {
+        let offset = offset.min(self.rope.len_bytes());
+        let row = self.rope.byte_to_line(offset);
+        Point {
+            row,
+            column: offset - self.rope.line_to_byte(row),
+        }
+    }
+}
+
+/// Where an insertion of `text` at `start` ends.
+fn point_after(start: Point, text: &str) -> Point {
+    match text.rfind('\n') {
+        Some(last) => Point {
+            row: start.row + text.bytes().filter(|b| *b == b'\n').count(),
+            column: text.len() - last - 1,
+        },
+        None => Point {
+            row: start.row,
+            column: start.column + text.len(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lc(line: u32, col: u32) -> LineCol {
+        LineCol { line, col }
+    }
+
+    fn sexp(doc: &Document) -> String {
+        doc.tree().unwrap().root_node().to_sexp()
+    }
+
+    #[test]
+    fn incremental_edits_match_a_fresh_parse() {
+        let start = "on: push\n# Überprüfung 😀\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n";
+        let mut doc = Document::new(
+            ".github/workflows/ci.yml".into(),
+            Some(FileKind::Workflow),
+            1,
+            start,
+        );
+        // Replace "v4" (after the emoji line, so UTF-16 and UTF-8 columns differ on the line above).
+        doc.apply_changes(
+            2,
+            &[Change {
+                range: Some((lc(5, 31), lc(5, 33))),
+                text: "v5",
+            }],
+            Encoding::Utf16,
+        );
+        // Insert a line after the non-ASCII comment: its end is col 16 in UTF-16, 19 in UTF-8.
+        doc.apply_changes(
+            3,
+            &[Change {
+                range: Some((lc(1, 16), lc(1, 16))),
+                text: "\nenv:\n  A: é",
+            }],
+            Encoding::Utf16,
+        );
+        // Two changes in one notification, applied in order.
+        doc.apply_changes(
+            4,
+            &[
+                Change {
+                    range: Some((lc(0, 4), lc(0, 8))),
+                    text: "pull_request",
+                },
+                Change {
+                    range: Some((lc(0, 0), lc(0, 0))),
+                    text: "name: x\n",
+                },
+            ],
+            Encoding::Utf16,
+        );
+        let expected = "name: x\non: pull_request\n# Überprüfung 😀\nenv:\n  A: é\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v5\n";
+        assert_eq!(&**doc.text(), expected);
+        let fresh = Document::new(doc.path.clone(), doc.kind, 4, expected);
+        assert_eq!(sexp(&doc), sexp(&fresh));
+        assert_eq!(doc.version, 4);
+    }
+
+    #[test]
+    fn utf8_columns_and_clamping() {
+        let mut doc = Document::new(
+            "Dockerfile".into(),
+            Some(FileKind::Dockerfile),
+            1,
+            "a😀b\nc\r\nd",
+        );
+        // UTF-8: the emoji is 4 bytes, so column 5 is right before "b".
+        doc.apply_changes(
+            2,
+            &[Change {
+                range: Some((lc(0, 5), lc(0, 6))),
+                text: "B",
+            }],
+            Encoding::Utf8,
+        );
+        assert_eq!(&**doc.text(), "a😀B\nc\r\nd");
+        // Columns past the end of a CRLF line clamp before the CR; lines past the end clamp to EOF.
+        doc.apply_changes(
+            3,
+            &[Change {
+                range: Some((lc(1, 99), lc(1, 99))),
+                text: "!",
+            }],
+            Encoding::Utf16,
+        );
+        doc.apply_changes(
+            4,
+            &[Change {
+                range: Some((lc(9, 0), lc(12, 3))),
+                text: "?",
+            }],
+            Encoding::Utf16,
+        );
+        assert_eq!(&**doc.text(), "a😀B\nc!\r\nd?");
+        // A reversed range is treated as the same range in order.
+        doc.apply_changes(
+            5,
+            &[Change {
+                range: Some((lc(2, 1), lc(2, 0))),
+                text: "",
+            }],
+            Encoding::Utf16,
+        );
+        assert_eq!(&**doc.text(), "a😀B\nc!\r\n?");
+        // A full replacement.
+        doc.apply_changes(
+            6,
+            &[Change {
+                range: None,
+                text: "x",
+            }],
+            Encoding::Utf16,
+        );
+        assert_eq!(&**doc.text(), "x");
+    }
+
+    #[test]
+    fn a_column_inside_a_surrogate_pair_snaps_to_the_character() {
+        let mut doc = Document::new("x.ts".into(), Some(FileKind::Source), 1, "😀x");
+        doc.apply_changes(
+            2,
+            &[Change {
+                range: Some((lc(0, 1), lc(0, 1))),
+                text: "-",
+            }],
+            Encoding::Utf16,
+        );
+        assert_eq!(&**doc.text(), "-😀x");
+        assert!(doc.tree().is_some());
+    }
+}

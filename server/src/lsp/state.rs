@@ -1,0 +1,425 @@
+//! The server's state: open documents, their latest analysis, workspace roots and configs, and
+//! the analysis / publishing pipeline (off the reactor, panic-safe, never stale).
+
+use super::convert::{self, Lines};
+use super::document::Document;
+use crate::config::{Config, ConfigError};
+use crate::engine::{self, MAX_ANALYSED_BYTES};
+use crate::finding::Finding;
+use crate::kind::{self, FileKind};
+use crate::syntax::{self, Syntax};
+use crate::text::Encoding;
+use crate::workspace;
+use dashmap::DashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, RwLock};
+use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, MessageType, Uri};
+use tower_lsp_server::Client;
+use tree_sitter::Tree;
+
+/// Test-only trigger: when this environment variable is set (read once at startup), an analysis
+/// of a document containing its value panics. The protocol tests use it to prove that a panic in
+/// one analysis does not take the server down.
+pub const TEST_PANIC_ENV: &str = "CHAINWARDEN_TEST_PANIC_ON";
+
+/// What the client told us in `initialize`.
+#[derive(Clone, Copy, Debug)]
+pub struct Negotiated {
+    pub encoding: Encoding,
+    pub work_done_progress: bool,
+    pub document_changes: bool,
+    pub watch_registration: bool,
+    pub configuration: bool,
+    pub apply_edit: bool,
+}
+
+impl Default for Negotiated {
+    fn default() -> Negotiated {
+        Negotiated {
+            encoding: Encoding::Utf16,
+            work_done_progress: false,
+            document_changes: false,
+            watch_registration: false,
+            configuration: false,
+            apply_edit: false,
+        }
+    }
+}
+
+/// The findings of one version of a document (open: `version` is `Some`).
+#[derive(Clone)]
+pub struct Analysed {
+    pub version: Option<i32>,
+    pub path: PathBuf,
+    pub kind: FileKind,
+    pub text: Arc<str>,
+    pub findings: Arc<Vec<Finding>>,
+}
+
+/// Everything an analysis needs, detached from the document map.
+pub struct Snapshot {
+    pub uri: Uri,
+    pub path: PathBuf,
+    pub kind: Option<FileKind>,
+    pub version: Option<i32>,
+    pub text: Arc<str>,
+    pub tree: Option<Tree>,
+}
+
+pub enum Outcome {
+    Findings(Vec<Finding>),
+    /// Not a kind chainwarden understands: nothing is published.
+    Unsupported,
+    /// Excluded by the config's `ignore`: no diagnostics.
+    Nothing,
+    TooLarge,
+    Panicked(String),
+}
+
+pub struct State {
+    pub client: Client,
+    pub negotiated: OnceLock<Negotiated>,
+    pub docs: DashMap<Uri, Document>,
+    /// Latest analysis of each open document (for hover and code actions).
+    pub analyses: DashMap<Uri, Analysed>,
+    /// Held while checking a version and publishing it, so published versions never go back.
+    pub publish_lock: tokio::sync::Mutex<()>,
+    pub roots: RwLock<Vec<PathBuf>>,
+    pub configs: DashMap<PathBuf, Config>,
+    /// Config files that currently have a diagnostic.
+    pub config_errors: DashMap<PathBuf, ()>,
+    /// `workspace/configuration` → `chainwarden.online`.
+    pub online_override: RwLock<Option<bool>>,
+    /// Supported files on disk found by the workspace scan or the file watcher.
+    pub known: DashMap<PathBuf, FileKind>,
+    pub panic_on: Option<String>,
+}
+
+impl State {
+    pub fn new(client: Client) -> State {
+        State {
+            client,
+            negotiated: OnceLock::new(),
+            docs: DashMap::new(),
+            analyses: DashMap::new(),
+            publish_lock: tokio::sync::Mutex::new(()),
+            roots: RwLock::new(Vec::new()),
+            configs: DashMap::new(),
+            config_errors: DashMap::new(),
+            online_override: RwLock::new(None),
+            known: DashMap::new(),
+            panic_on: std::env::var(TEST_PANIC_ENV).ok().filter(|s| !s.is_empty()),
+        }
+    }
+
+    pub fn negotiated(&self) -> Negotiated {
+        self.negotiated.get().copied().unwrap_or_default()
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.negotiated().encoding
+    }
+
+    /// Log to stderr and to the client's log.
+    pub async fn log(&self, typ: MessageType, message: String) {
+        eprintln!("chainwarden lsp: {message}");
+        self.client.log_message(typ, message).await;
+    }
+
+    /// The workspace root holding `path` (the deepest one), if any.
+    pub fn root_of(&self, path: &Path) -> Option<PathBuf> {
+        let roots = self.roots.read().map(|r| r.clone()).unwrap_or_default();
+        roots
+            .into_iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.components().count())
+    }
+
+    /// The config that applies to `path`, with the editor's `online` override.
+    pub fn config_for(&self, root: Option<&Path>) -> Config {
+        let mut config = root
+            .and_then(|r| self.configs.get(r).map(|c| c.clone()))
+            .unwrap_or_default();
+        if let Some(online) = self.online_override.read().ok().and_then(|o| *o) {
+            config.online = online;
+        }
+        config
+    }
+
+    pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
+        let doc = self.docs.get(uri)?;
+        Some(Snapshot {
+            uri: uri.clone(),
+            path: doc.path.clone(),
+            kind: doc.kind,
+            version: Some(doc.version),
+            text: doc.text().clone(),
+            tree: doc.tree().cloned(),
+        })
+    }
+
+    pub fn current_version(&self, uri: &Uri) -> Option<i32> {
+        self.docs.get(uri).map(|d| d.version)
+    }
+
+    /// Analyse a snapshot on the blocking pool. Never panics.
+    pub async fn analyse(self: &Arc<Self>, snap: &Snapshot) -> Outcome {
+        let Some(kind) = snap.kind else {
+            return Outcome::Unsupported;
+        };
+        if snap.text.len() > MAX_ANALYSED_BYTES {
+            return Outcome::TooLarge;
+        }
+        let root = self.root_of(&snap.path);
+        let config = self.config_for(root.as_deref());
+        let relative = root
+            .as_deref()
+            .and_then(|r| snap.path.strip_prefix(r).ok())
+            .unwrap_or(&snap.path)
+            .to_path_buf();
+        if config.is_ignored(&relative) {
+            return Outcome::Nothing;
+        }
+        let (path, text, tree) = (snap.path.clone(), snap.text.clone(), snap.tree.clone());
+        let panic_on = self.panic_on.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if let Some(trigger) = panic_on.as_deref() {
+                    if text.contains(trigger) {
+                        panic!("{TEST_PANIC_ENV} trigger found in the document");
+                    }
+                }
+                let facts = workspace::gather(&path, root.as_deref());
+                let syntax = match (kind, tree) {
+                    (k, Some(tree)) if k.is_yaml() => Syntax::Yaml(tree),
+                    (FileKind::Source, Some(tree)) => Syntax::Js(tree),
+                    _ => syntax::parse(kind, &text, None),
+                };
+                let doc = engine::Document {
+                    path: &relative,
+                    kind,
+                    text: &text,
+                };
+                engine::analyze(&doc, &syntax, &facts, &config)
+            }))
+        });
+        match job.await {
+            Ok(Ok(findings)) => Outcome::Findings(findings),
+            Ok(Err(panic)) => Outcome::Panicked(panic_message(&panic)),
+            Err(e) => Outcome::Panicked(e.to_string()),
+        }
+    }
+
+    /// Analyse the open document at `version` and publish, unless a newer version arrived.
+    pub async fn refresh_open(self: &Arc<Self>, uri: &Uri) {
+        let Some(snap) = self.snapshot(uri) else {
+            return;
+        };
+        let outcome = self.analyse(&snap).await;
+        self.publish(&snap, outcome).await;
+    }
+
+    /// Publish an outcome for a snapshot. Open documents: only if the snapshot's version is still
+    /// the current one. Files on disk: only if the file is not open.
+    pub async fn publish(self: &Arc<Self>, snap: &Snapshot, outcome: Outcome) {
+        let enc = self.encoding();
+        let diagnostics = match &outcome {
+            Outcome::Findings(findings) => {
+                let lines = Lines::new(&snap.text, enc);
+                findings
+                    .iter()
+                    .map(|f| convert::diagnostic(&lines, &snap.uri, snap.version, f))
+                    .collect()
+            }
+            Outcome::Unsupported => return,
+            Outcome::Nothing => Vec::new(),
+            Outcome::TooLarge => vec![convert::too_large_diagnostic(snap.text.len())],
+            Outcome::Panicked(message) => {
+                let what = format!(
+                    "analysis of {} panicked ({message}); its diagnostics were not updated",
+                    snap.path.display()
+                );
+                self.log(MessageType::ERROR, what).await;
+                return;
+            }
+        };
+        let _guard = self.publish_lock.lock().await;
+        let current = self.current_version(&snap.uri);
+        if current != snap.version {
+            return; // stale: a newer version (or an open/close) arrived meanwhile
+        }
+        if let (Some(version), Some(kind), Outcome::Findings(findings)) =
+            (snap.version, snap.kind, outcome)
+        {
+            self.analyses.insert(
+                snap.uri.clone(),
+                Analysed {
+                    version: Some(version),
+                    path: snap.path.clone(),
+                    kind,
+                    text: snap.text.clone(),
+                    findings: Arc::new(findings),
+                },
+            );
+        }
+        self.client
+            .publish_diagnostics(snap.uri.clone(), diagnostics, snap.version)
+            .await;
+    }
+
+    /// Clear a file's diagnostics (deleted, closed, or no longer analysed) unless it is open.
+    pub async fn clear(self: &Arc<Self>, uri: &Uri) {
+        let _guard = self.publish_lock.lock().await;
+        if self.docs.contains_key(uri) {
+            return;
+        }
+        self.client
+            .publish_diagnostics(uri.clone(), Vec::new(), None)
+            .await;
+    }
+
+    /// The findings for the version the client has now, computing them when the latest analysis
+    /// is older. `None` when the document is not open or changed while computing.
+    pub async fn current_analysis(self: &Arc<Self>, uri: &Uri) -> Option<Analysed> {
+        let version = self.current_version(uri)?;
+        if let Some(a) = self
+            .analyses
+            .get(uri)
+            .filter(|a| a.version == Some(version))
+        {
+            return Some(a.clone());
+        }
+        let snap = self.snapshot(uri)?;
+        let kind = snap.kind?;
+        let findings = match self.analyse(&snap).await {
+            Outcome::Findings(f) => f,
+            _ => Vec::new(),
+        };
+        (self.current_version(uri) == snap.version).then(|| Analysed {
+            version: snap.version,
+            path: snap.path,
+            kind,
+            text: snap.text,
+            findings: Arc::new(findings),
+        })
+    }
+
+    /// Read a supported file from disk, analyse it and publish (when it is not open).
+    pub async fn refresh_disk(self: &Arc<Self>, path: &Path) {
+        let Some(uri) = Uri::from_file_path(path) else {
+            return;
+        };
+        if self.docs.contains_key(&uri) {
+            return;
+        }
+        let Some(kind) = kind::detect(path) else {
+            return;
+        };
+        let owned = path.to_path_buf();
+        let read = tokio::task::spawn_blocking(move || std::fs::read(owned)).await;
+        let text = match read {
+            Ok(Ok(bytes)) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    let msg = format!("{}: not valid UTF-8; skipped", path.display());
+                    self.log(MessageType::WARNING, msg).await;
+                    return self.clear(&uri).await;
+                }
+            },
+            _ => return self.clear(&uri).await,
+        };
+        self.known.insert(path.to_path_buf(), kind);
+        let snap = Snapshot {
+            uri,
+            path: path.to_path_buf(),
+            kind: Some(kind),
+            version: None,
+            text: Arc::from(text),
+            tree: None,
+        };
+        let outcome = self.analyse(&snap).await;
+        self.publish(&snap, outcome).await;
+    }
+
+    /// Load each root's config; a broken config becomes a diagnostic on the config file.
+    pub async fn load_configs(self: &Arc<Self>) {
+        let roots = self.roots.read().map(|r| r.clone()).unwrap_or_default();
+        for root in roots {
+            let r = root.clone();
+            let Ok((config, error)) = tokio::task::spawn_blocking(move || Config::load(&r)).await
+            else {
+                continue;
+            };
+            self.configs.insert(root.clone(), config);
+            let stale: Vec<PathBuf> = self
+                .config_errors
+                .iter()
+                .map(|e| e.key().clone())
+                .filter(|p| p.starts_with(&root))
+                .collect();
+            for path in stale {
+                if error.as_ref().is_some_and(|e| e.path == path) {
+                    continue;
+                }
+                self.config_errors.remove(&path);
+                if let Some(uri) = Uri::from_file_path(&path) {
+                    self.clear(&uri).await;
+                }
+            }
+            if let Some(error) = error {
+                self.publish_config_error(&error).await;
+            }
+        }
+    }
+
+    async fn publish_config_error(self: &Arc<Self>, error: &ConfigError) {
+        let Some(uri) = Uri::from_file_path(&error.path) else {
+            return;
+        };
+        let text = std::fs::read(&error.path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let lines = Lines::new(&text, self.encoding());
+        let diagnostic = Diagnostic {
+            range: error
+                .span
+                .as_ref()
+                .map(|s| lines.range(s))
+                .unwrap_or_default(),
+            severity: Some(DiagnosticSeverity::ERROR),
+            source: Some(convert::SOURCE.to_string()),
+            message: format!(
+                "{} (chainwarden uses its defaults until this is fixed)",
+                error.message
+            ),
+            ..Diagnostic::default()
+        };
+        self.log(MessageType::WARNING, error.to_string()).await;
+        self.config_errors.insert(error.path.clone(), ());
+        let _guard = self.publish_lock.lock().await;
+        let version = self.current_version(&uri);
+        self.client
+            .publish_diagnostics(uri, vec![diagnostic], version)
+            .await;
+    }
+}
+
+/// A document's path from its URI (`file:` URIs; other schemes use the URI's path part, which is
+/// still enough to detect the kind).
+pub fn uri_path(uri: &Uri) -> PathBuf {
+    let is_file = uri.scheme().as_str().eq_ignore_ascii_case("file");
+    match uri.to_file_path() {
+        Some(p) if is_file => p.into_owned(),
+        _ => PathBuf::from(uri.path().as_str()),
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}

@@ -1,0 +1,618 @@
+//! The language server over real stdio, driven the way an editor drives it: a small JSON-RPC
+//! client starts the built binary (`chainwarden lsp --stdio`), answers the server's requests
+//! (progress tokens, registrations, configuration, applyEdit) and checks what it publishes.
+//!
+//! No timing assumptions beyond generous timeouts; no network.
+
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+struct Options {
+    utf8: bool,
+    /// Advertise `window.workDoneProgress` and the other workspace capabilities.
+    rich_client: bool,
+    root: Option<String>,
+    env: Vec<(&'static str, String)>,
+    /// The `chainwarden` section answered to `workspace/configuration`.
+    settings: Value,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            utf8: false,
+            rich_client: true,
+            root: None,
+            env: Vec::new(),
+            settings: json!({}),
+        }
+    }
+}
+
+fn write_frame(stdin: &Mutex<ChildStdin>, msg: &Value) {
+    let body = msg.to_string();
+    let mut w = stdin.lock().unwrap();
+    write!(w, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+    w.flush().unwrap();
+}
+
+fn read_frame(r: &mut impl BufRead) -> Option<Value> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length:") {
+            len = v.trim().parse::<usize>().ok();
+        }
+    }
+    let mut buf = vec![0; len?];
+    r.read_exact(&mut buf).ok()?;
+    serde_json::from_slice(&buf).ok()
+}
+
+struct Lsp {
+    child: Child,
+    stdin: Arc<Mutex<ChildStdin>>,
+    rx: Receiver<Value>,
+    backlog: VecDeque<Value>,
+    next_id: i64,
+    init_result: Value,
+    /// Every message from the server, in arrival order.
+    log: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Lsp {
+    fn start(opts: Options) -> Lsp {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chainwarden"));
+        cmd.args(["lsp", "--stdio"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in &opts.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start chainwarden lsp");
+        let stdin = Arc::new(Mutex::new(child.stdin.take().unwrap()));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let answer = stdin.clone();
+        let settings = opts.settings.clone();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let log_writer = log.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            while let Some(msg) = read_frame(&mut r) {
+                // Answer the server's requests as an editor would.
+                if let (Some(id), Some(method)) = (msg.get("id"), msg["method"].as_str()) {
+                    let result = match method {
+                        "workspace/configuration" => json!([settings]),
+                        "workspace/applyEdit" => json!({ "applied": true }),
+                        _ => Value::Null,
+                    };
+                    write_frame(
+                        &answer,
+                        &json!({ "jsonrpc": "2.0", "id": id, "result": result }),
+                    );
+                }
+                log_writer.lock().unwrap().push(msg.clone());
+                if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lsp = Lsp {
+            child,
+            stdin,
+            rx,
+            backlog: VecDeque::new(),
+            next_id: 0,
+            init_result: Value::Null,
+            log,
+        };
+        let mut caps = json!({
+            "textDocument": { "publishDiagnostics": { "versionSupport": true, "relatedInformation": true } },
+        });
+        if opts.rich_client {
+            caps["window"] = json!({ "workDoneProgress": true });
+            caps["workspace"] = json!({
+                "applyEdit": true,
+                "configuration": true,
+                "workspaceEdit": { "documentChanges": true },
+                "didChangeWatchedFiles": { "dynamicRegistration": true },
+            });
+        }
+        if opts.utf8 {
+            caps["general"] = json!({ "positionEncodings": ["utf-8", "utf-16"] });
+        } else {
+            caps["general"] = json!({ "positionEncodings": ["utf-16"] });
+        }
+        let root_uri = opts.root.as_ref().map(|r| format!("file://{r}"));
+        let folders = root_uri
+            .as_ref()
+            .map(|u| json!([{ "uri": u, "name": "root" }]));
+        lsp.init_result = lsp.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": root_uri, "workspaceFolders": folders, "capabilities": caps }),
+        );
+        lsp.notify("initialized", json!({}));
+        lsp
+    }
+
+    fn send(&self, msg: Value) {
+        write_frame(&self.stdin, &msg);
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Send a request and wait for its response (the whole response object).
+    fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.wait_for(&format!("response to {method}"), |m| {
+            m["id"] == id && m.get("method").is_none()
+        })
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let resp = self.request_raw(method, params);
+        assert!(resp.get("error").is_none(), "{method} failed: {resp}");
+        resp["result"].clone()
+    }
+
+    /// The next message (in arrival order) matching `pred`; earlier non-matching ones are kept.
+    fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return self.backlog.remove(i).unwrap();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(m) if pred(&m) => return m,
+                Ok(m) => self.backlog.push_back(m),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("timed out waiting for {what}; got {:#?}", self.backlog)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("server exited while waiting for {what}")
+                }
+            }
+        }
+    }
+
+    /// Diagnostics published for `uri` at exactly `version`.
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let m = self.wait_for(&format!("diagnostics for {uri} v{version}"), |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    /// Versions of every `publishDiagnostics` for `uri` so far, in arrival order.
+    fn published_versions(&self, uri: &str) -> Vec<i64> {
+        let log = self.log.lock().unwrap();
+        log.iter()
+            .filter(|m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            })
+            .map(|m| m["params"]["version"].as_i64().unwrap_or(-1))
+            .collect()
+    }
+
+    /// Every message received so far and not yet consumed.
+    fn drain(&mut self) -> Vec<Value> {
+        while let Ok(m) = self.rx.try_recv() {
+            self.backlog.push_back(m);
+        }
+        self.backlog.drain(..).collect()
+    }
+
+    fn open(&self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": version, "text": text } }),
+        );
+    }
+
+    fn change(&self, uri: &str, version: i64, changes: Value) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": changes }),
+        );
+    }
+
+    fn shutdown(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "server exit status {status}");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit after `exit`"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Lsp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn range(sl: u64, sc: u64, el: u64, ec: u64) -> Value {
+    json!({ "start": { "line": sl, "character": sc }, "end": { "line": el, "character": ec } })
+}
+
+const WF_URI: &str = "file:///tmp/chainwarden-lsp-test/.github/workflows/ci.yml";
+
+#[test]
+fn negotiates_position_encoding() {
+    let lsp = Lsp::start(Options {
+        utf8: true,
+        ..Options::default()
+    });
+    assert_eq!(lsp.init_result["capabilities"]["positionEncoding"], "utf-8");
+    assert_eq!(
+        lsp.init_result["capabilities"]["textDocumentSync"]["change"],
+        2
+    );
+    lsp.shutdown();
+
+    let lsp = Lsp::start(Options::default());
+    assert_eq!(
+        lsp.init_result["capabilities"]["positionEncoding"],
+        "utf-16"
+    );
+    let caps = &lsp.init_result["capabilities"];
+    assert_eq!(caps["hoverProvider"], true);
+    assert!(caps["codeActionProvider"]["codeActionKinds"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("source.fixAll.chainwarden")));
+    assert_eq!(
+        caps["executeCommandProvider"]["commands"],
+        json!(["chainwarden.pinAll"])
+    );
+    lsp.shutdown();
+
+    // A client that offers no encodings at all gets UTF-16.
+    let lsp = Lsp::start(Options {
+        rich_client: false,
+        ..Options::default()
+    });
+    assert_eq!(
+        lsp.init_result["capabilities"]["positionEncoding"],
+        "utf-16"
+    );
+    lsp.shutdown();
+}
+
+/// Deterministic pseudo-random numbers (no dependency, reproducible failures).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+/// UTF-16 line/column of a byte offset (the test's own independent conversion).
+fn utf16_pos(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        line as u64,
+        text[line_start..offset].encode_utf16().count() as u64,
+    )
+}
+
+const BURST_START: &str = "name: ci\n# Überprüfung 😀 der Abläufe\non: [push, pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm install\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n";
+
+#[test]
+fn a_burst_of_incremental_edits_ends_like_a_fresh_open() {
+    let mut lsp = Lsp::start(Options::default());
+    lsp.open(WF_URI, 1, BURST_START);
+    lsp.diagnostics(WF_URI, 1);
+
+    // Many one- or two-character edits (inserts, deletes, replacements) at several places,
+    // mirrored on a local copy of the text.
+    let mut text = BURST_START.to_string();
+    let mut rng = Lcg(7);
+    let alphabet = ["a", "é", "😀", "\n", " ", "v5", "#", "ß"];
+    let mut version = 1;
+    for _ in 0..120 {
+        version += 1;
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        let start = boundaries[rng.next(boundaries.len())];
+        let after: Vec<usize> = boundaries
+            .iter()
+            .copied()
+            .filter(|b| *b >= start)
+            .take(3)
+            .collect();
+        let end = if rng.next(3) == 0 {
+            after[rng.next(after.len())]
+        } else {
+            start
+        };
+        let insert = if end > start && rng.next(2) == 0 {
+            ""
+        } else {
+            alphabet[rng.next(alphabet.len())]
+        };
+        let (sl, sc) = utf16_pos(&text, start);
+        let (el, ec) = utf16_pos(&text, end);
+        lsp.change(
+            WF_URI,
+            version,
+            json!([{ "range": range(sl, sc, el, ec), "text": insert }]),
+        );
+        text.replace_range(start..end, insert);
+    }
+    let burst = lsp.diagnostics(WF_URI, version);
+
+    const FRESH: &str = "file:///tmp/chainwarden-lsp-test/.github/workflows/fresh.yml";
+    lsp.open(FRESH, 1, &text);
+    let fresh = lsp.diagnostics(FRESH, 1);
+    let strip = |ds: Vec<Value>| -> Vec<Value> {
+        ds.into_iter()
+            .map(|mut d| {
+                d.as_object_mut().unwrap().remove("data");
+                d.as_object_mut().unwrap().remove("relatedInformation");
+                d
+            })
+            .collect()
+    };
+    assert_eq!(strip(burst), strip(fresh));
+
+    // The server's text is the same as ours: a full replacement with it changes nothing.
+    version += 1;
+    lsp.change(WF_URI, version, json!([{ "text": text }]));
+    let again = lsp.diagnostics(WF_URI, version);
+    lsp.open(FRESH.replace("fresh", "fresh2").as_str(), 1, &text);
+    let fresh2 = lsp.diagnostics(&FRESH.replace("fresh", "fresh2"), 1);
+    assert_eq!(strip(again), strip(fresh2));
+    lsp.shutdown();
+}
+
+#[test]
+fn never_publishes_a_stale_version() {
+    let mut lsp = Lsp::start(Options::default());
+    lsp.open(WF_URI, 1, BURST_START);
+    let mut last = 1;
+    for v in 2..=60 {
+        lsp.change(
+            WF_URI,
+            v,
+            json!([{ "range": range(0, 0, 0, 0), "text": "#" }]),
+        );
+        last = v;
+    }
+    // An out-of-order (older) version is ignored, and so is a change to a never-opened document.
+    lsp.change(
+        WF_URI,
+        5,
+        json!([{ "range": range(0, 0, 0, 0), "text": "BROKEN" }]),
+    );
+    lsp.change(
+        "file:///nowhere/.github/workflows/x.yml",
+        3,
+        json!([{ "text": "x" }]),
+    );
+    lsp.diagnostics(WF_URI, last);
+    // Hover is a request: once it is answered, every earlier publication has been sent.
+    lsp.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": WF_URI }, "position": { "line": 0, "character": 0 } }),
+    );
+    let versions = lsp.published_versions(WF_URI);
+    assert!(
+        versions.windows(2).all(|w| w[0] < w[1]),
+        "published versions not monotonic: {versions:?}"
+    );
+    assert_eq!(versions.last(), Some(&last), "{versions:?}");
+    lsp.shutdown();
+}
+
+#[test]
+fn a_panic_in_one_analysis_does_not_kill_the_server() {
+    let mut lsp = Lsp::start(Options {
+        env: vec![("CHAINWARDEN_TEST_PANIC_ON", "PANIC_HERE".to_string())],
+        ..Options::default()
+    });
+    lsp.open(WF_URI, 1, "on: push\n# PANIC_HERE\n");
+    let log = lsp.wait_for("a log message about the panic", |m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("panicked")
+    });
+    assert_eq!(log["params"]["type"], 1);
+    // The server carries on: the next version is analysed and published.
+    lsp.change(
+        WF_URI,
+        2,
+        json!([{ "range": range(1, 2, 1, 12), "text": "fine" }]),
+    );
+    lsp.diagnostics(WF_URI, 2);
+    // Malformed requests and unknown methods get errors, not a crash.
+    let bad = lsp.request_raw("textDocument/hover", json!({ "nonsense": true }));
+    assert!(bad.get("error").is_some());
+    let unknown = lsp.request_raw("chainwarden/unknown", json!({}));
+    assert!(unknown.get("error").is_some());
+    lsp.notify("chainwarden/unknownNotification", json!({}));
+    lsp.shutdown();
+}
+
+#[test]
+fn a_file_too_large_gets_one_information_diagnostic() {
+    let mut lsp = Lsp::start(Options::default());
+    let mut text = String::from("on: push\n");
+    while text.len() <= chainwarden::engine::MAX_ANALYSED_BYTES {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    lsp.open(WF_URI, 1, &text);
+    let diags = lsp.diagnostics(WF_URI, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["severity"], 3);
+    assert!(diags[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("too large to analyse"));
+    lsp.shutdown();
+}
+
+#[test]
+fn workspace_scan_publishes_unopened_files_with_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let wf = root.join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::write(wf.join("release.yml"), BURST_START).unwrap();
+    std::fs::write(root.join("Dockerfile"), "FROM alpine:3.20\nRUN echo hi\n").unwrap();
+    std::fs::write(root.join("README.md"), "not analysed\n").unwrap();
+    let root_str = root.to_str().unwrap().to_string();
+    let mut lsp = Lsp::start(Options {
+        root: Some(root_str.clone()),
+        ..Options::default()
+    });
+
+    let create = lsp.wait_for("window/workDoneProgress/create", |m| {
+        m["method"] == "window/workDoneProgress/create"
+    });
+    let token = create["params"]["token"].clone();
+    let begin = lsp.wait_for("progress begin", |m| {
+        m["method"] == "$/progress"
+            && m["params"]["token"] == token
+            && m["params"]["value"]["kind"] == "begin"
+    });
+    assert!(begin["params"]["value"]["title"]
+        .as_str()
+        .unwrap()
+        .contains("chainwarden"));
+    let release_uri = format!("file://{root_str}/.github/workflows/release.yml");
+    let published = lsp.wait_for("diagnostics for the unopened workflow", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == release_uri.as_str()
+    });
+    assert!(published["params"]
+        .get("version")
+        .is_none_or(Value::is_null));
+    let docker_uri = format!("file://{root_str}/Dockerfile");
+    lsp.wait_for("diagnostics for the Dockerfile", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == docker_uri.as_str()
+    });
+    let end = lsp.wait_for("progress end", |m| {
+        m["method"] == "$/progress"
+            && m["params"]["token"] == token
+            && m["params"]["value"]["kind"] == "end"
+    });
+    assert!(end["params"]["value"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("2 files"));
+    let registration = lsp.wait_for("file watcher registration", |m| {
+        m["method"] == "client/registerCapability"
+    });
+    assert_eq!(
+        registration["params"]["registrations"][0]["method"],
+        "workspace/didChangeWatchedFiles"
+    );
+    assert!(lsp.drain().iter().all(|m| !m["params"]["uri"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("README.md")));
+
+    // A deleted file's diagnostics are cleared.
+    std::fs::remove_file(wf.join("release.yml")).unwrap();
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": release_uri, "type": 3 }] }),
+    );
+    let cleared = lsp.wait_for("cleared diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == release_uri.as_str()
+            && m["params"]["diagnostics"] == json!([])
+    });
+    assert!(cleared["params"].get("version").is_none_or(Value::is_null));
+    lsp.shutdown();
+}
+
+#[test]
+fn a_broken_config_is_a_diagnostic_on_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("chainwarden.toml"),
+        "[rules]\nno-such-rule = \"off\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("Dockerfile"), "FROM alpine\n").unwrap();
+    let root_str = root.to_str().unwrap().to_string();
+    let mut lsp = Lsp::start(Options {
+        root: Some(root_str.clone()),
+        ..Options::default()
+    });
+    let config_uri = format!("file://{root_str}/chainwarden.toml");
+    let m = lsp.wait_for("config diagnostic", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == config_uri.as_str()
+    });
+    let d = &m["params"]["diagnostics"][0];
+    assert!(
+        d["message"].as_str().unwrap().contains("no-such-rule"),
+        "{d}"
+    );
+    assert_eq!(d["range"]["start"]["line"], 1);
+    // The server still analyses files with the defaults.
+    let docker_uri = format!("file://{root_str}/Dockerfile");
+    lsp.wait_for("Dockerfile diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == docker_uri.as_str()
+    });
+    // Fixing the config clears its diagnostic.
+    std::fs::write(root.join("chainwarden.toml"), "[resolve]\nonline = false\n").unwrap();
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": config_uri, "type": 2 }] }),
+    );
+    lsp.wait_for("config diagnostic cleared", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == config_uri.as_str()
+            && m["params"]["diagnostics"] == json!([])
+    });
+    lsp.shutdown();
+}
