@@ -33,7 +33,7 @@ pub fn analyze_text(doc: &Document, facts: &Facts, config: &Config) -> Vec<Findi
     if doc.text.len() > MAX_ANALYSED_BYTES {
         return vec![];
     }
-    let syntax = syntax::parse(doc.kind, doc.text, None);
+    let syntax = syntax::parse(doc.kind, doc.path, doc.text, None);
     analyze(doc, &syntax, facts, config)
 }
 

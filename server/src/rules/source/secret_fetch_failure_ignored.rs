@@ -1,0 +1,153 @@
+//! `secret-fetch-failure-ignored`: a `catch` around a secrets-manager read that only logs, returns
+//! an empty value or does nothing — the process carries on without its secret.
+
+use super::scan::{visit_descendants, Scan};
+use super::secret_reads::{enclosing, Enclosing, Read};
+use crate::finding::Finding;
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+const RULE: &str = "secret-fetch-failure-ignored";
+/// Methods that report an error without stopping anything.
+const REPORTING_METHODS: &[&str] = &[
+    "log",
+    "warn",
+    "warning",
+    "error",
+    "info",
+    "debug",
+    "trace",
+    "notice",
+    "verbose",
+    "fatal",
+    "captureException",
+    "captureMessage",
+];
+
+pub fn check(scan: &Scan, reads: &[Read], out: &mut Vec<Finding>) {
+    let mut seen: HashSet<usize> = HashSet::new();
+    for read in reads {
+        let Enclosing::Try(try_stmt) = enclosing(scan, read.node) else {
+            continue;
+        };
+        if !seen.insert(try_stmt.id()) {
+            continue;
+        }
+        let Some(handler) = try_stmt.child_by_field_name("handler") else {
+            continue;
+        };
+        let Some(body) = handler.child_by_field_name("body") else {
+            continue;
+        };
+        let param = handler
+            .child_by_field_name("parameter")
+            .map(|p| scan.text_of(p));
+        if !only_logs(scan, handler, body, param) {
+            continue;
+        }
+        let keyword = handler
+            .child(0)
+            .map(|k| k.byte_range())
+            .unwrap_or(handler.byte_range());
+        out.push(
+            Finding::new(
+                RULE,
+                keyword,
+                format!(
+                    "this `catch` swallows a failed secret fetch (`{}`); the process carries on without the secret",
+                    read.what
+                ),
+            )
+            .related(read.node.byte_range(), format!("the secret is fetched here ({})", read.what)),
+        );
+    }
+}
+
+/// Does every statement of the handler only report the error or fall through with nothing?
+fn only_logs(scan: &Scan, handler: Node, body: Node, param: Option<&str>) -> bool {
+    let mut c = body.walk();
+    let statements: Vec<Node> = body
+        .named_children(&mut c)
+        .filter(|s| s.kind() != "comment")
+        .collect();
+    statements.into_iter().all(|stmt| match stmt.kind() {
+        "empty_statement" => true,
+        "return_statement" => stmt.named_child(0).is_none_or(|v| is_empty_value(scan, v)),
+        "expression_statement" => {
+            let Some(mut expr) = stmt.named_child(0) else {
+                return true;
+            };
+            if expr.kind() == "await_expression" {
+                match expr.named_child(0) {
+                    Some(e) => expr = e,
+                    None => return true,
+                }
+            }
+            match expr.kind() {
+                "call_expression" => expr
+                    .child_by_field_name("function")
+                    .is_some_and(|f| REPORTING_METHODS.contains(&scan.callee_name(f))),
+                "assignment_expression" => benign_assignment(scan, handler, expr, param),
+                _ => false,
+            }
+        }
+        _ => false,
+    })
+}
+
+/// `secret = ""` falls through with an empty value; `ready = false` or `lastError = err` is a
+/// failure flag when something else in the file reads it; `process.exitCode = 1` stops.
+fn benign_assignment(scan: &Scan, handler: Node, assign: Node, param: Option<&str>) -> bool {
+    let (Some(left), Some(right)) = (
+        assign.child_by_field_name("left"),
+        assign.child_by_field_name("right"),
+    ) else {
+        return false;
+    };
+    let target = match left.kind() {
+        "member_expression" => scan.callee_name(left),
+        _ => scan.text_of(left),
+    };
+    if target == "exitCode" {
+        return false;
+    }
+    let flag = matches!(right.kind(), "true" | "false")
+        || (right.kind() == "identifier" && Some(scan.text_of(right)) == param);
+    if flag {
+        return !used_elsewhere(scan, target, handler);
+    }
+    is_empty_value(scan, right)
+}
+
+fn used_elsewhere(scan: &Scan, name: &str, except: Node) -> bool {
+    let skip = except.byte_range();
+    let mut found = false;
+    visit_descendants(scan.root, &mut |n| {
+        if matches!(n.kind(), "identifier" | "property_identifier")
+            && !(skip.start <= n.start_byte() && n.end_byte() <= skip.end)
+            && scan.text_of(n) == name
+        {
+            found = true;
+        }
+        !found
+    });
+    found
+}
+
+/// `null`, `undefined`, a literal, `{}` or `[]`.
+fn is_empty_value(scan: &Scan, v: Node) -> bool {
+    match v.kind() {
+        "null" | "undefined" | "string" | "number" | "true" | "false" => true,
+        "identifier" => scan.text_of(v) == "undefined",
+        "template_string" => scan.string_value(v).is_some(),
+        "object" | "array" => {
+            let mut c = v.walk();
+            let empty = v.named_children(&mut c).all(|n| n.kind() == "comment");
+            empty
+        }
+        "parenthesized_expression" | "as_expression" => {
+            v.named_child(0).is_some_and(|e| is_empty_value(scan, e))
+        }
+        _ => false,
+    }
+}

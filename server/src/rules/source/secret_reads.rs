@@ -1,0 +1,198 @@
+//! Secrets-manager reads in JS/TS (shared by `secret-cached-without-ttl` and
+//! `secret-fetch-failure-ignored`): AWS Secrets Manager, GCP Secret Manager, Vault over HTTP and
+//! node-vault, plus calls to the file's own functions that perform such a read.
+
+use super::scan::{arguments, first_argument, is_function, is_secret_command, Scan};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+/// One read: the call that fetches a secret, and a short name for it in messages.
+#[derive(Clone, Copy)]
+pub struct Read<'t> {
+    pub node: Node<'t>,
+    pub what: &'t str,
+}
+
+/// Calls whose callee is a logger; never a read even when a URL is logged.
+const LOG_METHODS: &[&str] = &["log", "warn", "error", "info", "debug", "trace"];
+
+/// Callbacks of these calls run while the enclosing `try` waits (`Promise.all(xs.map(…))`).
+const AWAITED_CALLBACK_CALLEES: &[&str] =
+    &["map", "flatMap", "all", "allSettled", "any", "race", "then"];
+
+/// Every direct secrets-manager read in the file.
+pub fn direct_reads<'t>(scan: &Scan<'t>) -> Vec<Read<'t>> {
+    scan.calls
+        .iter()
+        .filter_map(|&call| direct_read(scan, call))
+        .collect()
+}
+
+fn direct_read<'t>(scan: &Scan<'t>, call: Node<'t>) -> Option<Read<'t>> {
+    let callee = call.child_by_field_name("function")?;
+    let name = scan.callee_name(callee);
+    if matches!(
+        name,
+        "getSecretValue" | "batchGetSecretValue" | "accessSecretVersion"
+    ) {
+        return Some(Read {
+            node: call,
+            what: name,
+        });
+    }
+    if LOG_METHODS.contains(&name) {
+        return None;
+    }
+    for arg in arguments(call) {
+        let is_command = match arg.kind() {
+            "new_expression" => arg
+                .child_by_field_name("constructor")
+                .is_some_and(|c| is_secret_command(scan.text_of(c))),
+            "identifier" => scan.secret_command_names.contains(&scan.text_of(arg)),
+            _ => false,
+        };
+        if is_command {
+            return Some(Read {
+                node: call,
+                what: "GetSecretValueCommand",
+            });
+        }
+    }
+    if name == "read" && callee.kind() == "member_expression" {
+        let object = callee.child_by_field_name("object")?;
+        let object_name = match object.kind() {
+            "member_expression" => scan.callee_name(object),
+            _ => scan.text_of(object),
+        };
+        let vaultish = object_name.to_ascii_lowercase().contains("vault")
+            || (object_name == "client" && scan.imports_node_vault);
+        if vaultish {
+            return Some(Read {
+                node: call,
+                what: "Vault read",
+            });
+        }
+    }
+    let url = first_argument(call)?;
+    if matches!(
+        url.kind(),
+        "string" | "template_string" | "binary_expression" | "identifier"
+    ) && scan.resolve_string(url).contains("/v1/secret/")
+    {
+        return Some(Read {
+            node: call,
+            what: "Vault /v1/secret/ read",
+        });
+    }
+    None
+}
+
+/// Where a read sits: inside a `try` block, or else in which function (None: module level).
+pub enum Enclosing<'t> {
+    Try(Node<'t>),
+    Function(Node<'t>),
+    Module,
+}
+
+/// The innermost `try` block that covers `node`, or the function it escapes from.
+pub fn enclosing<'t>(scan: &Scan<'t>, node: Node<'t>) -> Enclosing<'t> {
+    let mut cur = node;
+    while let Some(p) = scan.parent_of(cur) {
+        if p.kind() == "try_statement"
+            && p.child_by_field_name("body")
+                .is_some_and(|b| b.id() == cur.id())
+        {
+            return Enclosing::Try(p);
+        }
+        if is_function(p.kind()) && !is_awaited_callback(scan, p) {
+            return Enclosing::Function(p);
+        }
+        cur = p;
+    }
+    Enclosing::Module
+}
+
+/// An arrow/function passed to `map`, `Promise.all`, `then`…: errors in it reach the caller.
+fn is_awaited_callback(scan: &Scan, func: Node) -> bool {
+    if !matches!(
+        func.kind(),
+        "arrow_function" | "function_expression" | "function"
+    ) {
+        return false;
+    }
+    let Some(args) = scan.parent_of(func).filter(|a| a.kind() == "arguments") else {
+        return false;
+    };
+    let Some(call) = scan.parent_of(args) else {
+        return false;
+    };
+    call.child_by_field_name("function")
+        .is_some_and(|f| AWAITED_CALLBACK_CALLEES.contains(&scan.callee_name(f)))
+}
+
+/// The name a function is called by: its own name, or the variable it is assigned to.
+pub fn function_name<'t>(scan: &Scan<'t>, func: Node<'t>) -> Option<&'t str> {
+    if let Some(name) = func.child_by_field_name("name") {
+        return Some(scan.text_of(name));
+    }
+    let parent = scan.parent_of(func)?;
+    match parent.kind() {
+        "variable_declarator" => parent
+            .child_by_field_name("name")
+            .filter(|n| n.kind() == "identifier"),
+        "pair" => parent.child_by_field_name("key"),
+        _ => None,
+    }
+    .map(|n| scan.text_of(n))
+}
+
+/// Calls of the named function in the file: `name(…)` or `this.name(…)`.
+pub fn calls_of<'t>(scan: &Scan<'t>, name: &str) -> Vec<Node<'t>> {
+    scan.calls
+        .iter()
+        .copied()
+        .filter(|call| {
+            let Some(callee) = call.child_by_field_name("function") else {
+                return false;
+            };
+            match callee.kind() {
+                "identifier" => scan.text_of(callee) == name,
+                "member_expression" => {
+                    scan.callee_name(callee) == name
+                        && callee
+                            .child_by_field_name("object")
+                            .is_some_and(|o| o.kind() == "this")
+                }
+                _ => false,
+            }
+        })
+        .collect()
+}
+
+/// Direct reads plus calls of the file's own functions out of which a read's failure escapes
+/// (not caught inside them), transitively. What each call "reads" is named after the wrapper.
+pub fn reads_with_throwing_wrappers<'t>(scan: &Scan<'t>, direct: &[Read<'t>]) -> Vec<Read<'t>> {
+    let mut all: Vec<Read<'t>> = direct.to_vec();
+    let mut seen_functions: HashSet<usize> = HashSet::new();
+    let mut next = 0;
+    while next < all.len() && all.len() < 10_000 {
+        let read = all[next];
+        next += 1;
+        let Enclosing::Function(func) = enclosing(scan, read.node) else {
+            continue;
+        };
+        if !seen_functions.insert(func.id()) {
+            continue;
+        }
+        let Some(name) = function_name(scan, func) else {
+            continue;
+        };
+        for call in calls_of(scan, name) {
+            all.push(Read {
+                node: call,
+                what: name,
+            });
+        }
+    }
+    all
+}
