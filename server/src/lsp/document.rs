@@ -103,9 +103,9 @@ impl Document {
         if self.text.len() > MAX_ANALYSED_BYTES {
             return;
         }
-        let text = &self.text;
+        let (text, path) = (&self.text, &self.path);
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            syntax::parse(kind, text, old_tree.as_ref())
+            syntax::parse(kind, path, text, old_tree.as_ref())
         }));
         self.tree = match parsed {
             Ok(Syntax::Yaml(tree)) | Ok(Syntax::Js(tree)) => Some(tree),

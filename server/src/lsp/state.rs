@@ -193,7 +193,7 @@ impl State {
                 let syntax = match (kind, tree) {
                     (k, Some(tree)) if k.is_yaml() => Syntax::Yaml(tree),
                     (FileKind::Source, Some(tree)) => Syntax::Js(tree),
-                    _ => syntax::parse(kind, &text, None),
+                    _ => syntax::parse(kind, &path, &text, None),
                 };
                 let doc = engine::Document {
                     path: &relative,
