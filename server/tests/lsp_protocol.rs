@@ -616,3 +616,164 @@ fn a_broken_config_is_a_diagnostic_on_the_config_file() {
     });
     lsp.shutdown();
 }
+
+/// Byte offset of an LSP position (in UTF-8 or UTF-16 columns) in `text`.
+fn offset_of(text: &str, pos: &Value, utf8: bool) -> usize {
+    let line = pos["line"].as_u64().unwrap() as usize;
+    let mut col = pos["character"].as_u64().unwrap() as usize;
+    let line_start = text
+        .split_inclusive('\n')
+        .take(line)
+        .map(str::len)
+        .sum::<usize>();
+    let line_text = text[line_start..].split('\n').next().unwrap_or("");
+    for (i, ch) in line_text.char_indices() {
+        let w = if utf8 { ch.len_utf8() } else { ch.len_utf16() };
+        if col < w {
+            return line_start + i;
+        }
+        col -= w;
+    }
+    line_start + line_text.len()
+}
+
+/// Apply LSP text edits (all against the same original text) to `text`.
+fn apply_text_edits(text: &str, edits: &[Value], utf8: bool) -> String {
+    let mut spans: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            let start = offset_of(text, &e["range"]["start"], utf8);
+            let end = offset_of(text, &e["range"]["end"], utf8);
+            (start, end, e["newText"].as_str().unwrap().to_string())
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));
+    let mut out = text.to_string();
+    for (start, end, new) in spans {
+        out.replace_range(start..end, &new);
+    }
+    out
+}
+
+/// The edits a workspace edit makes to `uri`, checking the version it was made for.
+fn edits_for(edit: &Value, uri: &str, version: Option<i64>) -> Vec<Value> {
+    if let Some(changes) = edit["documentChanges"].as_array() {
+        let doc = changes
+            .iter()
+            .find(|c| c["textDocument"]["uri"] == uri)
+            .expect("edit for the document");
+        assert_eq!(
+            doc["textDocument"]["version"].as_i64(),
+            version,
+            "edit for another version"
+        );
+        return doc["edits"].as_array().unwrap().clone();
+    }
+    edit["changes"][uri].as_array().cloned().unwrap_or_default()
+}
+
+fn code_actions(lsp: &mut Lsp, uri: &str, range: Value, only: Option<Value>) -> Vec<Value> {
+    let mut context = json!({ "diagnostics": [] });
+    if let Some(only) = only {
+        context["only"] = only;
+    }
+    let result = lsp.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": range, "context": context }),
+    );
+    result.as_array().cloned().unwrap_or_default()
+}
+
+fn rules_of(diags: &[Value]) -> Vec<String> {
+    diags
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn package_json_hover_quick_fix_and_fix_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let text = "{\n  \"name\": \"web\",\n  \"dependencies\": {\n    \"zod\": \"^3.23.0\",\n    \"express\": \"~4.18.0\"\n  }\n}\n";
+    let lock = r#"{"name":"web","lockfileVersion":3,"packages":{"":{},"node_modules/zod":{"version":"3.23.8"},"node_modules/express":{"version":"4.18.2"}}}"#;
+    std::fs::write(root.join("package.json"), text).unwrap();
+    std::fs::write(root.join("package-lock.json"), lock).unwrap();
+    let root_str = root.to_str().unwrap().to_string();
+    let uri = format!("file://{root_str}/package.json");
+    let mut lsp = Lsp::start(Options {
+        root: Some(root_str),
+        ..Options::default()
+    });
+    lsp.open(&uri, 1, text);
+    let diags = lsp.diagnostics(&uri, 1);
+    assert_eq!(
+        rules_of(&diags),
+        ["unpinned-dependency", "unpinned-dependency"]
+    );
+    let zod = &diags[0];
+    assert_eq!(zod["range"], range(3, 12, 3, 19));
+    assert_eq!(zod["source"], "chainwarden");
+    assert_eq!(zod["severity"], 3); // low → Information
+    assert_eq!(zod["data"]["rule"], "unpinned-dependency");
+    assert_eq!(zod["data"]["version"], 1);
+
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 3, "character": 13 } }),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        shown.contains("unpinned-dependency") && shown.contains("(low)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("3.23.8"),
+        "the hover previews the fix: {shown}"
+    );
+    assert_eq!(hover["range"], zod["range"]);
+
+    // The quick fix pins zod; applying it removes that finding only.
+    let actions = code_actions(
+        &mut lsp,
+        &uri,
+        range(3, 12, 3, 12),
+        Some(json!(["quickfix"])),
+    );
+    let pin = actions
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().contains("3.23.8"))
+        .expect("pin action");
+    assert_eq!(pin["kind"], "quickfix");
+    assert_eq!(pin["isPreferred"], true);
+    assert!(actions.iter().all(|a| a["kind"] == "quickfix"));
+    let edits = edits_for(&pin["edit"], &uri, Some(1));
+    let pinned = apply_text_edits(text, &edits, false);
+    assert!(pinned.contains("\"zod\": \"3.23.8\""), "{pinned}");
+    lsp.change(
+        &uri,
+        2,
+        json!([{ "range": edits[0]["range"], "text": edits[0]["newText"] }]),
+    );
+    assert_eq!(rules_of(&lsp.diagnostics(&uri, 2)), ["unpinned-dependency"]);
+
+    // Fix all: one minimal edit for everything that is left.
+    let actions = code_actions(
+        &mut lsp,
+        &uri,
+        range(0, 0, 0, 0),
+        Some(json!(["source.fixAll"])),
+    );
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0]["kind"], "source.fixAll.chainwarden");
+    let edits = edits_for(&actions[0]["edit"], &uri, Some(2));
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["range"], range(4, 16, 4, 23), "a minimal edit");
+    let fixed = apply_text_edits(&pinned, &edits, false);
+    assert!(fixed.contains("\"express\": \"4.18.2\""), "{fixed}");
+    lsp.change(&uri, 3, json!([{ "text": fixed }]));
+    assert_eq!(lsp.diagnostics(&uri, 3), Vec::<Value>::new());
+    // Nothing left to fix: no fix-all action.
+    assert!(code_actions(&mut lsp, &uri, range(0, 0, 9, 0), None).is_empty());
+    lsp.shutdown();
+}
