@@ -142,8 +142,7 @@ pub async fn register_watchers(state: &State) {
 }
 
 fn is_config(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    CONFIG_LOCATIONS.iter().any(|loc| loc.ends_with(name))
+    CONFIG_LOCATIONS.iter().any(|loc| path.ends_with(loc))
 }
 
 fn affects_neighbours(path: &Path) -> bool {

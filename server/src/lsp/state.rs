@@ -74,6 +74,8 @@ pub enum Outcome {
     Nothing,
     TooLarge,
     Panicked(String),
+    /// A newer version arrived before the analysis started: skipped.
+    Stale,
 }
 
 pub struct State {
@@ -182,30 +184,37 @@ impl State {
         }
         let (path, text, tree) = (snap.path.clone(), snap.text.clone(), snap.tree.clone());
         let panic_on = self.panic_on.clone();
+        let (state, uri, version) = (self.clone(), snap.uri.clone(), snap.version);
         let job = tokio::task::spawn_blocking(move || {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                if let Some(trigger) = panic_on.as_deref() {
-                    if text.contains(trigger) {
-                        panic!("{TEST_PANIC_ENV} trigger found in the document");
+            if version.is_some() && state.current_version(&uri) != version {
+                return None; // typing moved on; the newer version's analysis is queued
+            }
+            Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                || {
+                    if let Some(trigger) = panic_on.as_deref() {
+                        if text.contains(trigger) {
+                            panic!("{TEST_PANIC_ENV} trigger found in the document");
+                        }
                     }
-                }
-                let facts = workspace::gather(&path, root.as_deref());
-                let syntax = match (kind, tree) {
-                    (k, Some(tree)) if k.is_yaml() => Syntax::Yaml(tree),
-                    (FileKind::Source, Some(tree)) => Syntax::Js(tree),
-                    _ => syntax::parse(kind, &path, &text, None),
-                };
-                let doc = engine::Document {
-                    path: &relative,
-                    kind,
-                    text: &text,
-                };
-                engine::analyze(&doc, &syntax, &facts, &config)
-            }))
+                    let facts = workspace::gather(&path, root.as_deref());
+                    let syntax = match (kind, tree) {
+                        (k, Some(tree)) if k.is_yaml() => Syntax::Yaml(tree),
+                        (FileKind::Source, Some(tree)) => Syntax::Js(tree),
+                        _ => syntax::parse(kind, &path, &text, None),
+                    };
+                    let doc = engine::Document {
+                        path: &relative,
+                        kind,
+                        text: &text,
+                    };
+                    engine::analyze(&doc, &syntax, &facts, &config)
+                },
+            )))
         });
         match job.await {
-            Ok(Ok(findings)) => Outcome::Findings(findings),
-            Ok(Err(panic)) => Outcome::Panicked(panic_message(&panic)),
+            Ok(None) => Outcome::Stale,
+            Ok(Some(Ok(findings))) => Outcome::Findings(findings),
+            Ok(Some(Err(panic))) => Outcome::Panicked(panic_message(&panic)),
             Err(e) => Outcome::Panicked(e.to_string()),
         }
     }
@@ -231,7 +240,7 @@ impl State {
                     .map(|f| convert::diagnostic(&lines, &snap.uri, snap.version, f))
                     .collect()
             }
-            Outcome::Unsupported => return,
+            Outcome::Unsupported | Outcome::Stale => return,
             Outcome::Nothing => Vec::new(),
             Outcome::TooLarge => vec![convert::too_large_diagnostic(snap.text.len())],
             Outcome::Panicked(message) => {
