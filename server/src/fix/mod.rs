@@ -1,5 +1,7 @@
 //! Building and applying text edits. Fix builders for each family live beside this module.
 
+pub mod permissions;
+
 use crate::finding::Edit;
 
 /// Apply non-overlapping edits (in any order) to `text`.

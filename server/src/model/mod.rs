@@ -1,4 +1,6 @@
 //! Typed, span-carrying views over syntax trees.
 
+pub mod expr;
+pub mod job_facts;
 pub mod package;
 pub mod workflow;

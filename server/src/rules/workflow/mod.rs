@@ -5,6 +5,7 @@
 use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::kind::FileKind;
+use crate::model::job_facts::{self, WorkflowFacts};
 use crate::model::workflow::{Workflow, WorkflowKind};
 use crate::syntax::Syntax;
 
@@ -13,6 +14,12 @@ pub type WorkflowRule = fn(&Ctx, &Workflow, &mut Vec<Finding>);
 
 /// Every workflow rule, in no particular order (findings are sorted by the engine).
 const RULES: &[WorkflowRule] = &[];
+
+/// A workflow rule that also reads the shared job/step facts ([`WorkflowFacts`]).
+pub type FactsRule = fn(&Ctx, &Workflow, &WorkflowFacts, &mut Vec<Finding>);
+
+/// Rules that read the job/step facts (built once, only when one of these runs).
+const FACTS_RULES: &[FactsRule] = &[];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Syntax::Yaml(tree) = ctx.syntax else {
@@ -25,5 +32,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let wf = Workflow::build(kind, tree, ctx.doc.text);
     for rule in RULES {
         rule(ctx, &wf, out);
+    }
+    if !FACTS_RULES.is_empty() {
+        let facts = job_facts::build(&wf, ctx.doc.text);
+        for rule in FACTS_RULES {
+            rule(ctx, &wf, &facts, out);
+        }
     }
 }

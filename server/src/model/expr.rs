@@ -1,0 +1,663 @@
+//! A small, conservative reading of GitHub Actions `if:` expressions: can this condition be
+//! true when the workflow was started by a given event?
+//!
+//! The condition is parsed (`&&`, `||`, `!`, parentheses, comparisons, function calls, context
+//! paths, literals) and evaluated with three-valued logic over abstract values. Every context
+//! value that is not modelled is *unknown*, and an unknown condition counts as "can run": the
+//! answer is `false` only when the condition is certainly false for that event.
+//!
+//! Events are evaluated in the attacker's scenario: a pull request comes from a fork, its author
+//! is not a member, it is not merged, and a `workflow_run` was started by such a pull request.
+//! So `github.event.pull_request.head.repo.full_name == github.repository` is false for a
+//! pull request, which makes the usual "not from a fork" guard count as a trusted-only guard.
+
+/// Parsed expression.
+#[derive(Clone, Debug, PartialEq)]
+enum Expr {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    Null,
+    /// A context path in lower case (`github.event_name`, `github.event.pull_request.merged`).
+    Path(String),
+    Call(String, Vec<Expr>),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// Anything we cannot follow (indexing with an expression, `*` filters on values).
+    Opaque,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Str(String),
+    Num(f64),
+    Ident(String),
+    Op(&'static str),
+}
+
+fn tokenize(s: &str) -> Option<Vec<Tok>> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut out = Vec::new();
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == b'\'' {
+            let mut v = String::new();
+            i += 1;
+            loop {
+                let rest = s.get(i..)?;
+                let q = rest.find('\'')?;
+                v.push_str(&rest[..q]);
+                i += q + 1;
+                if b.get(i) == Some(&b'\'') {
+                    v.push('\'');
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            out.push(Tok::Str(v));
+            continue;
+        }
+        let two = s.get(i..i + 2).unwrap_or("");
+        if let Some(op) = ["==", "!=", "<=", ">=", "&&", "||"]
+            .into_iter()
+            .find(|op| *op == two)
+        {
+            out.push(Tok::Op(op));
+            i += 2;
+            continue;
+        }
+        if let Some(op) = ["!", "<", ">", "(", ")", ",", "[", "]"]
+            .into_iter()
+            .find(|op| op.as_bytes()[0] == c)
+        {
+            out.push(Tok::Op(op));
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_digit() || (c == b'-' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+            let start = i;
+            i += 1;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
+                i += 1;
+            }
+            let text = &s[start..i];
+            let n = if let Some(hex) = text.strip_prefix("0x") {
+                i64::from_str_radix(hex, 16).ok()? as f64
+            } else {
+                text.parse().ok()?
+            };
+            out.push(Tok::Num(n));
+            continue;
+        }
+        let dotted_tail = c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_alphabetic);
+        if c.is_ascii_alphabetic() || c == b'_' || dotted_tail {
+            let start = i;
+            i += 1;
+            while i < b.len()
+                && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'-' | b'.' | b'*'))
+            {
+                i += 1;
+            }
+            out.push(Tok::Ident(s[start..i].to_ascii_lowercase()));
+            continue;
+        }
+        return None;
+    }
+    Some(out)
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek_op(&self, op: &str) -> bool {
+        matches!(self.toks.get(self.pos), Some(Tok::Op(o)) if *o == op)
+    }
+
+    fn eat_op(&mut self, op: &str) -> bool {
+        let hit = self.peek_op(op);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    fn or(&mut self) -> Option<Expr> {
+        let mut left = self.and()?;
+        while self.eat_op("||") {
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Some(left)
+    }
+
+    fn and(&mut self) -> Option<Expr> {
+        let mut left = self.cmp()?;
+        while self.eat_op("&&") {
+            left = Expr::And(Box::new(left), Box::new(self.cmp()?));
+        }
+        Some(left)
+    }
+
+    fn cmp(&mut self) -> Option<Expr> {
+        let mut left = self.unary()?;
+        loop {
+            let op = match self.toks.get(self.pos) {
+                Some(Tok::Op("==")) => CmpOp::Eq,
+                Some(Tok::Op("!=")) => CmpOp::Ne,
+                Some(Tok::Op("<")) => CmpOp::Lt,
+                Some(Tok::Op("<=")) => CmpOp::Le,
+                Some(Tok::Op(">")) => CmpOp::Gt,
+                Some(Tok::Op(">=")) => CmpOp::Ge,
+                _ => return Some(left),
+            };
+            self.pos += 1;
+            left = Expr::Cmp(op, Box::new(left), Box::new(self.unary()?));
+        }
+    }
+
+    fn unary(&mut self) -> Option<Expr> {
+        if self.eat_op("!") {
+            return Some(Expr::Not(Box::new(self.unary()?)));
+        }
+        self.postfix()
+    }
+
+    fn postfix(&mut self) -> Option<Expr> {
+        let mut e = self.primary()?;
+        while self.eat_op("[") {
+            let index = self.or()?;
+            if !self.eat_op("]") {
+                return None;
+            }
+            e = match (e, index) {
+                (Expr::Path(p), Expr::Str(k)) => Expr::Path(format!("{p}.{}", k.to_lowercase())),
+                _ => Expr::Opaque,
+            };
+            // `x['a'].b`: a dotted tail after an index.
+            if let Some(Tok::Ident(tail)) = self.toks.get(self.pos) {
+                if let (Some(rest), Expr::Path(p)) = (tail.strip_prefix('.'), &e) {
+                    e = Expr::Path(format!("{p}.{rest}"));
+                    self.pos += 1;
+                }
+            }
+        }
+        Some(e)
+    }
+
+    fn primary(&mut self) -> Option<Expr> {
+        let tok = self.toks.get(self.pos)?.clone();
+        self.pos += 1;
+        match tok {
+            Tok::Str(s) => Some(Expr::Str(s)),
+            Tok::Num(n) => Some(Expr::Num(n)),
+            Tok::Op("(") => {
+                let e = self.or()?;
+                self.eat_op(")").then_some(e)
+            }
+            Tok::Op(_) => None,
+            Tok::Ident(id) => match id.as_str() {
+                "true" => Some(Expr::Bool(true)),
+                "false" => Some(Expr::Bool(false)),
+                "null" => Some(Expr::Null),
+                _ if self.peek_op("(") => {
+                    self.pos += 1;
+                    let mut args = Vec::new();
+                    if !self.eat_op(")") {
+                        loop {
+                            args.push(self.or()?);
+                            if self.eat_op(")") {
+                                break;
+                            }
+                            if !self.eat_op(",") {
+                                return None;
+                            }
+                        }
+                    }
+                    Some(Expr::Call(id, args))
+                }
+                _ => Some(Expr::Path(id)),
+            },
+        }
+    }
+}
+
+fn parse(s: &str) -> Option<Expr> {
+    let mut p = Parser {
+        toks: tokenize(s)?,
+        pos: 0,
+    };
+    let e = p.or()?;
+    (p.pos == p.toks.len()).then_some(e)
+}
+
+/// Three-valued truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+impl Tri {
+    fn from_bool(b: bool) -> Tri {
+        if b {
+            Tri::True
+        } else {
+            Tri::False
+        }
+    }
+
+    fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+}
+
+/// Abstract value of an expression for one event.
+#[derive(Clone, Debug, PartialEq)]
+enum Val {
+    Str(String),
+    /// A string known to start with this prefix (compared case-insensitively).
+    Prefix(String),
+    /// An unknown string with an identity: equal to itself, different from other identities.
+    Ident(&'static str),
+    Num(f64),
+    Bool(bool),
+    Null,
+    /// `fromJSON('[…]')` of a literal array of strings.
+    List(Vec<String>),
+    Unknown,
+}
+
+impl Val {
+    fn truthy(&self) -> Tri {
+        match self {
+            Val::Str(s) => Tri::from_bool(!s.is_empty()),
+            Val::Prefix(p) if !p.is_empty() => Tri::True,
+            Val::Ident(_) | Val::List(_) => Tri::True,
+            Val::Num(n) => Tri::from_bool(*n != 0.0 && !n.is_nan()),
+            Val::Bool(b) => Tri::from_bool(*b),
+            Val::Null => Tri::False,
+            Val::Prefix(_) | Val::Unknown => Tri::Unknown,
+        }
+    }
+}
+
+fn eq(a: &Val, b: &Val) -> Tri {
+    use Val::*;
+    match (a, b) {
+        (Str(x), Str(y)) => Tri::from_bool(x.eq_ignore_ascii_case(y)),
+        (Prefix(p), Str(s)) | (Str(s), Prefix(p)) => {
+            if s.to_lowercase().starts_with(&p.to_lowercase()) {
+                Tri::Unknown
+            } else {
+                Tri::False
+            }
+        }
+        (Ident(x), Ident(y)) => Tri::from_bool(x == y),
+        (Num(x), Num(y)) => Tri::from_bool(x == y),
+        (Bool(x), Bool(y)) => Tri::from_bool(x == y),
+        (Null, Null) => Tri::True,
+        (Bool(x), Num(n)) | (Num(n), Bool(x)) => Tri::from_bool((*x as u8 as f64) == *n),
+        (Null, Str(s)) | (Str(s), Null) => Tri::from_bool(s.is_empty()),
+        (Null, Bool(b)) | (Bool(b), Null) => Tri::from_bool(!b),
+        _ => Tri::Unknown,
+    }
+}
+
+/// `startsWith(a, b)`.
+fn starts_with(a: &Val, b: &Val) -> Tri {
+    let Val::Str(needle) = b else {
+        return Tri::Unknown;
+    };
+    let needle = needle.to_lowercase();
+    match a {
+        Val::Str(s) => Tri::from_bool(s.to_lowercase().starts_with(&needle)),
+        Val::Prefix(p) => {
+            let p = p.to_lowercase();
+            if p.starts_with(&needle) {
+                Tri::True
+            } else if needle.starts_with(&p) {
+                Tri::Unknown
+            } else {
+                Tri::False
+            }
+        }
+        _ => Tri::Unknown,
+    }
+}
+
+/// `contains(a, b)`.
+fn contains(a: &Val, b: &Val) -> Tri {
+    match (a, b) {
+        (Val::List(items), Val::Str(s)) => {
+            Tri::from_bool(items.iter().any(|i| i.eq_ignore_ascii_case(s)))
+        }
+        (Val::Str(hay), Val::Str(needle)) => {
+            Tri::from_bool(hay.to_lowercase().contains(&needle.to_lowercase()))
+        }
+        (Val::Prefix(p), Val::Str(needle)) if p.to_lowercase().contains(&needle.to_lowercase()) => {
+            Tri::True
+        }
+        _ => Tri::Unknown,
+    }
+}
+
+/// The value of a context path when `event` started the run (attacker's scenario, see the module
+/// documentation). Unmodelled paths are unknown.
+fn context(path: &str, event: &str) -> Val {
+    let pr_like = matches!(event, "pull_request" | "pull_request_target");
+    match path {
+        "github.event_name" => Val::Str(event.to_string()),
+        "github.ref" => match event {
+            "pull_request" => Val::Prefix("refs/pull/".into()),
+            "release" => Val::Prefix("refs/tags/".into()),
+            // These run on the default (or base) branch.
+            "pull_request_target"
+            | "issue_comment"
+            | "workflow_run"
+            | "schedule"
+            | "pull_request_review"
+            | "pull_request_review_comment"
+            | "issues"
+            | "discussion"
+            | "discussion_comment"
+            | "fork"
+            | "watch" => Val::Prefix("refs/heads/".into()),
+            _ => Val::Unknown,
+        },
+        "github.ref_type" => match event {
+            "release" => Val::Str("tag".into()),
+            "pull_request" | "pull_request_target" | "issue_comment" | "workflow_run" => {
+                Val::Str("branch".into())
+            }
+            _ => Val::Unknown,
+        },
+        "github.head_ref" | "github.base_ref" if !pr_like => Val::Str(String::new()),
+        "github.repository" => Val::Ident("base-repo"),
+        "github.repository_owner" => Val::Ident("base-owner"),
+        "github.event.pull_request.head.repo.full_name"
+        | "github.event.workflow_run.head_repository.full_name"
+        | "github.event.workflow_run.head_repo.full_name"
+            if pr_like || event == "workflow_run" =>
+        {
+            Val::Ident("fork-repo")
+        }
+        "github.event.pull_request.head.repo.owner.login"
+        | "github.event.workflow_run.head_repository.owner.login"
+            if pr_like || event == "workflow_run" =>
+        {
+            Val::Ident("fork-owner")
+        }
+        "github.event.pull_request.head.repo.fork" if pr_like => Val::Bool(true),
+        "github.event.pull_request.merged" if pr_like => Val::Bool(false),
+        "github.event.pull_request.author_association"
+        | "github.event.comment.author_association"
+        | "github.event.issue.author_association"
+            if pr_like || event == "issue_comment" =>
+        {
+            Val::Str("NONE".into())
+        }
+        "github.event.workflow_run.event" if event == "workflow_run" => {
+            Val::Str("pull_request".into())
+        }
+        _ => Val::Unknown,
+    }
+}
+
+fn eval(e: &Expr, event: &str) -> Val {
+    match e {
+        Expr::Str(s) => Val::Str(s.clone()),
+        Expr::Num(n) => Val::Num(*n),
+        Expr::Bool(b) => Val::Bool(*b),
+        Expr::Null => Val::Null,
+        Expr::Path(p) => context(p, event),
+        Expr::Opaque => Val::Unknown,
+        Expr::Not(x) => tri_val(eval(x, event).truthy().not()),
+        Expr::And(a, b) => {
+            // Only the truth value matters for `if:`.
+            let (x, y) = (eval(a, event).truthy(), eval(b, event).truthy());
+            tri_val(match (x, y) {
+                (Tri::False, _) | (_, Tri::False) => Tri::False,
+                (Tri::True, Tri::True) => Tri::True,
+                _ => Tri::Unknown,
+            })
+        }
+        Expr::Or(a, b) => {
+            let (x, y) = (eval(a, event).truthy(), eval(b, event).truthy());
+            tri_val(match (x, y) {
+                (Tri::True, _) | (_, Tri::True) => Tri::True,
+                (Tri::False, Tri::False) => Tri::False,
+                _ => Tri::Unknown,
+            })
+        }
+        Expr::Cmp(op, a, b) => {
+            let (x, y) = (eval(a, event), eval(b, event));
+            tri_val(match op {
+                CmpOp::Eq => eq(&x, &y),
+                CmpOp::Ne => eq(&x, &y).not(),
+                _ => Tri::Unknown,
+            })
+        }
+        Expr::Call(name, args) => {
+            let vals: Vec<Val> = args.iter().map(|a| eval(a, event)).collect();
+            match (name.as_str(), vals.as_slice()) {
+                ("startswith", [a, b]) => tri_val(starts_with(a, b)),
+                ("contains", [a, b]) => tri_val(contains(a, b)),
+                ("always", []) => Val::Bool(true),
+                ("fromjson", [Val::Str(s)]) => from_json_list(s).unwrap_or(Val::Unknown),
+                _ => Val::Unknown,
+            }
+        }
+    }
+}
+
+fn tri_val(t: Tri) -> Val {
+    match t {
+        Tri::True => Val::Bool(true),
+        Tri::False => Val::Bool(false),
+        Tri::Unknown => Val::Unknown,
+    }
+}
+
+/// `["a", "b"]` → a list of strings (nothing else is needed for membership tests).
+fn from_json_list(s: &str) -> Option<Val> {
+    let inner = s.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let items = inner
+        .split(',')
+        .map(|i| i.trim())
+        .filter(|i| !i.is_empty())
+        .map(|i| Some(i.strip_prefix('"')?.strip_suffix('"')?.to_string()))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Val::List(items))
+}
+
+/// The expression text of an `if:` value: `${{ x }}` when it wraps the whole value, else the bare
+/// text. `None` when the value mixes text and `${{ }}` (a string, which is always truthy).
+fn condition_text(raw: &str) -> Option<&str> {
+    let t = raw.trim();
+    if let Some(inner) = t.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
+        if !inner.contains("${{") && !inner.contains("}}") {
+            return Some(inner);
+        }
+        return None;
+    }
+    (!t.contains("${{")).then_some(t)
+}
+
+/// Truth of an `if:` condition when `event` started the run. `Tri::Unknown` when the condition
+/// cannot be read.
+pub fn evaluate(cond: &str, event: &str) -> Tri {
+    let Some(text) = condition_text(cond) else {
+        // A string with embedded expressions is non-empty, hence true.
+        return Tri::True;
+    };
+    match parse(text) {
+        Some(e) => eval(&e, event).truthy(),
+        None => Tri::Unknown,
+    }
+}
+
+/// Whether a step or job with this `if:` can run when `event` started the run (conservative:
+/// only a condition that is certainly false says no).
+pub fn can_run(cond: Option<&str>, event: &str) -> bool {
+    cond.is_none_or(|c| evaluate(c, event) != Tri::False)
+}
+
+/// Whether the condition calls a status function (`always()`, `failure()`, `cancelled()`,
+/// `success()`), which decides whether the job waits for its `needs:` to succeed.
+pub fn uses_status_function(cond: &str) -> bool {
+    let lower = cond.to_ascii_lowercase();
+    ["always(", "failure(", "cancelled("]
+        .iter()
+        .any(|f| lower.contains(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(cond: &str, event: &str) -> bool {
+        can_run(Some(cond), event)
+    }
+
+    #[test]
+    fn event_name_checks() {
+        let c = "github.event_name == 'push'";
+        assert!(runs(c, "push"));
+        assert!(!runs(c, "pull_request"));
+        assert!(!runs(
+            "${{ github.event_name != 'pull_request' }}",
+            "pull_request"
+        ));
+        assert!(runs(
+            "github.event_name != 'pull_request'",
+            "pull_request_target"
+        ));
+        assert!(!runs(
+            "github.event_name == 'release'",
+            "pull_request_target"
+        ));
+        assert!(runs("GITHUB.EVENT_NAME == 'Push'", "push"));
+    }
+
+    #[test]
+    fn ref_guards() {
+        let main = "github.ref == 'refs/heads/main'";
+        assert!(!runs(main, "pull_request"));
+        assert!(runs(main, "push"));
+        // pull_request_target and issue_comment run on the base branch: no protection.
+        assert!(runs(main, "pull_request_target"));
+        let tags = "startsWith(github.ref, 'refs/tags/')";
+        assert!(!runs(tags, "pull_request"));
+        assert!(!runs(tags, "pull_request_target"));
+        assert!(!runs(tags, "issue_comment"));
+        assert!(runs(tags, "push"));
+        assert!(runs("startsWith(github.ref, 'refs/tags/v')", "release"));
+        assert!(!runs("github.ref_type == 'tag'", "pull_request"));
+    }
+
+    #[test]
+    fn combinations() {
+        let c = "github.repository == 'acme/tool' && github.event_name == 'push'";
+        assert!(!runs(c, "pull_request"));
+        assert!(runs("github.repository == 'acme/tool'", "pull_request"));
+        let c = "(github.event_name == 'push' || github.event_name == 'release') && !cancelled()";
+        assert!(!runs(c, "pull_request"));
+        assert!(runs(c, "release"));
+        assert!(runs(
+            "github.event_name == 'push' || always()",
+            "pull_request"
+        ));
+        assert!(!runs(
+            "!(github.event_name == 'pull_request')",
+            "pull_request"
+        ));
+        assert!(runs(
+            "contains(github.event.head_commit.message, 'release')",
+            "pull_request"
+        ));
+        assert!(!runs(
+            "success() && github.event_name == 'schedule'",
+            "pull_request"
+        ));
+    }
+
+    #[test]
+    fn fork_and_association_guards() {
+        let not_fork = "github.event.pull_request.head.repo.full_name == github.repository";
+        assert!(!runs(not_fork, "pull_request"));
+        assert!(!runs(not_fork, "pull_request_target"));
+        assert!(runs(not_fork, "push"));
+        assert!(!runs(
+            "!github.event.pull_request.head.repo.fork",
+            "pull_request"
+        ));
+        assert!(!runs(
+            "github.event_name == 'push' || github.event.pull_request.head.repo.full_name == github.repository",
+            "pull_request"
+        ));
+        assert!(!runs(
+            "github.event.pull_request.merged == true",
+            "pull_request_target"
+        ));
+        assert!(!runs("github.event.pull_request.merged", "pull_request"));
+        assert!(!runs(
+            "contains(fromJSON('[\"OWNER\", \"MEMBER\"]'), github.event.comment.author_association)",
+            "issue_comment"
+        ));
+        assert!(!runs(
+            "github.event.workflow_run.event == 'push'",
+            "workflow_run"
+        ));
+        assert!(runs(
+            "github.event.workflow_run.conclusion == 'success'",
+            "workflow_run"
+        ));
+    }
+
+    #[test]
+    fn unreadable_conditions_can_run() {
+        assert!(runs("github.event_name == ", "pull_request"));
+        assert!(runs("${{ github.event_name }} == 'push'", "pull_request"));
+        assert!(runs("inputs.publish", "pull_request"));
+        assert!(runs("matrix.os == 'ubuntu'", "pull_request"));
+        assert!(can_run(None, "pull_request"));
+        assert!(runs(
+            "github.event['pull_request'].merged != true",
+            "pull_request_target"
+        ));
+        assert!(!runs("github['event_name'] == 'push'", "pull_request"));
+    }
+
+    #[test]
+    fn quoted_strings_and_numbers() {
+        assert!(!runs("github.event_name == 'it''s'", "push"));
+        assert!(runs("github.run_attempt > 1", "pull_request"));
+        assert!(!runs("0", "pull_request"));
+        assert!(!runs("false", "push"));
+    }
+}
