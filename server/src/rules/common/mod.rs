@@ -1,6 +1,100 @@
+//! Rules for every file kind, and the shell-level detectors shared by workflow `run:` scripts
+//! and Dockerfile `RUN` instructions.
+
+pub mod curl_pipe_shell;
+pub mod imdsv1_request;
+pub mod npm_install_not_ci;
 pub mod secret_names;
 
 use crate::engine::Ctx;
 use crate::finding::Finding;
+use crate::kind::FileKind;
+use crate::syntax::shell::{self, Script};
 
 pub fn check(_ctx: &Ctx, _out: &mut Vec<Finding>) {}
+
+/// Where a shell script runs, as far as the shell detectors care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShellEnv {
+    /// Runs with `CI=true` (GitHub runners): pnpm freezes its lockfile by default there.
+    pub ci: bool,
+    /// A lockfile is known to be present where the script runs, so `npm ci` is a safe rewrite.
+    pub lockfile_available: bool,
+}
+
+impl ShellEnv {
+    /// The defaults for a document kind: workflow and action scripts run in CI from a checkout
+    /// (which holds the repository's lockfile); Dockerfile scripts do not.
+    pub fn for_kind(kind: FileKind) -> ShellEnv {
+        let ci = matches!(kind, FileKind::Workflow | FileKind::Action);
+        ShellEnv {
+            ci,
+            lockfile_available: ci,
+        }
+    }
+}
+
+/// Run every shell detector (curl-pipe-shell, npm-install-not-ci, imdsv1-request) over a script.
+/// `script` is a raw slice of the document starting at byte `base`; finding spans are
+/// `base + relative`.
+pub fn check_shell_script(ctx: &Ctx, script: &str, base: usize, out: &mut Vec<Finding>) {
+    let parsed = shell::parse(script);
+    check_parsed_script(
+        ctx,
+        script,
+        &parsed,
+        base,
+        ShellEnv::for_kind(ctx.doc.kind),
+        out,
+    );
+}
+
+/// As [`check_shell_script`], for a script the caller has already split (with its own options).
+pub fn check_parsed_script(
+    ctx: &Ctx,
+    script: &str,
+    parsed: &Script,
+    base: usize,
+    env: ShellEnv,
+    out: &mut Vec<Finding>,
+) {
+    curl_pipe_shell::check_parsed(ctx, script, parsed, base, out);
+    npm_install_not_ci::check_parsed(ctx, script, parsed, base, env, out);
+    imdsv1_request::check_parsed(ctx, script, parsed, base, out);
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::config::Config;
+    use crate::engine::{Ctx, Document};
+    use crate::finding::Finding;
+    use crate::kind::FileKind;
+    use crate::syntax;
+    use crate::workspace::Facts;
+    use std::path::Path;
+
+    /// Run `f` over `script` as if it were a whole document of `kind`.
+    pub fn run_on(
+        kind: FileKind,
+        script: &str,
+        f: impl Fn(&Ctx, &mut Vec<Finding>),
+    ) -> Vec<Finding> {
+        let doc = Document {
+            path: Path::new("x"),
+            kind,
+            text: script,
+        };
+        let syntax = syntax::parse(FileKind::Dockerfile, Path::new("Dockerfile"), "", None);
+        let facts = Facts::default();
+        let config = Config::default();
+        let ctx = Ctx {
+            doc: &doc,
+            syntax: &syntax,
+            facts: &facts,
+            config: &config,
+        };
+        let mut out = Vec::new();
+        f(&ctx, &mut out);
+        out
+    }
+}

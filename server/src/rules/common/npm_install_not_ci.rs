@@ -1,0 +1,282 @@
+//! npm-install-not-ci: dependencies installed with a command that re-resolves versions instead
+//! of following the lockfile (`npm install`, `yarn install`, `pnpm install` outside CI).
+
+use super::ShellEnv;
+use crate::engine::Ctx;
+use crate::finding::{Edit, Finding, Fix};
+use crate::syntax::shell::{self, Command, Script, Word};
+
+pub const ID: &str = "npm-install-not-ci";
+
+/// `script` is a raw slice of the document starting at byte `base`.
+pub fn check_script(ctx: &Ctx, script: &str, base: usize, out: &mut Vec<Finding>) {
+    let env = ShellEnv::for_kind(ctx.doc.kind);
+    check_parsed(ctx, script, &shell::parse(script), base, env, out);
+}
+
+pub fn check_parsed(
+    _ctx: &Ctx,
+    _script: &str,
+    parsed: &Script,
+    base: usize,
+    env: ShellEnv,
+    out: &mut Vec<Finding>,
+) {
+    for cmd in &parsed.commands {
+        match cmd.program_name() {
+            Some("npm") => check_npm(cmd, base, env, out),
+            Some("yarn") => check_yarn(cmd, base, out),
+            Some("pnpm") => check_pnpm(cmd, base, env, out),
+            _ => {}
+        }
+    }
+}
+
+/// Flags (space-separated form) whose value is the next word.
+const VALUE_FLAGS: &[&str] = &[
+    "--prefix",
+    "-C",
+    "--workspace",
+    "-w",
+    "--registry",
+    "--cache",
+    "--omit",
+    "--include",
+    "--tag",
+    "--loglevel",
+    "--install-strategy",
+    "--userconfig",
+    "--only",
+    "--before",
+    "--dir",
+    "--filter",
+    "-F",
+    "--network-timeout",
+    "--cwd",
+    "--modules-folder",
+    "--mode",
+];
+
+/// The subcommand (first positional word) and the positional words after it.
+fn positionals(cmd: &Command) -> Vec<&Word> {
+    let mut out = Vec::new();
+    let mut args = cmd.args().iter();
+    while let Some(w) = args.next() {
+        let a = w.value.as_str();
+        if a.starts_with('-') {
+            if VALUE_FLAGS.contains(&a) {
+                args.next();
+            }
+            continue;
+        }
+        out.push(w);
+    }
+    out
+}
+
+fn is_global(cmd: &Command) -> bool {
+    cmd.args()
+        .iter()
+        .any(|w| matches!(w.value.as_str(), "-g" | "--global" | "--location=global"))
+}
+
+fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) {
+    let pos = positionals(cmd);
+    let Some(sub) = pos.first() else { return };
+    if !matches!(
+        sub.value.as_str(),
+        "install" | "i" | "isntall" | "in" | "ins"
+    ) || pos.len() > 1
+        || is_global(cmd)
+    {
+        return;
+    }
+    let program = cmd.program_word().expect("has a program");
+    let span = program.span.start + base..sub.span.end + base;
+    let mut f = Finding::new(
+        ID,
+        span.clone(),
+        format!(
+            "`npm {}` can change the lockfile; `npm ci` installs exactly what it records",
+            sub.value
+        ),
+    );
+    // Flags that `npm ci` rejects or that mean "no lockfile" make the rewrite unsafe.
+    let lockless = cmd.args().iter().any(|w| {
+        let a = w.value.as_str();
+        a.starts_with("--no-package-lock")
+            || a.starts_with("--package-lock")
+            || a.starts_with("--save")
+            || a == "-S"
+            || a == "-D"
+            || a == "-E"
+    });
+    if env.lockfile_available && !lockless && sub.span.len() == sub.value.len() {
+        f = f.fix(Fix {
+            title: "Use `npm ci`".into(),
+            edits: vec![Edit::replace(
+                sub.span.start + base..sub.span.end + base,
+                "ci",
+            )],
+        });
+    }
+    out.push(f);
+}
+
+fn check_yarn(cmd: &Command, base: usize, out: &mut Vec<Finding>) {
+    let pos = positionals(cmd);
+    let installs = match pos.first() {
+        None => !cmd
+            .args()
+            .iter()
+            .any(|w| matches!(w.value.as_str(), "-v" | "--version" | "-h" | "--help")),
+        Some(w) => w.value == "install" && pos.len() == 1,
+    };
+    if !installs
+        || cmd.has_flag("--frozen-lockfile")
+        || cmd.has_flag("--immutable")
+        || is_global(cmd)
+    {
+        return;
+    }
+    let program = cmd.program_word().expect("has a program");
+    let end = pos.first().map_or(program.span.end, |w| w.span.end);
+    let shown = if pos.is_empty() {
+        "yarn"
+    } else {
+        "yarn install"
+    };
+    out.push(Finding::new(
+        ID,
+        program.span.start + base..end + base,
+        format!("`{shown}` without --frozen-lockfile/--immutable can change the lockfile"),
+    ));
+}
+
+fn check_pnpm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) {
+    let pos = positionals(cmd);
+    let Some(sub) = pos.first() else { return };
+    if !matches!(sub.value.as_str(), "install" | "i") || pos.len() > 1 || is_global(cmd) {
+        return;
+    }
+    let explicit_off = cmd.args().iter().any(|w| {
+        matches!(
+            w.value.as_str(),
+            "--no-frozen-lockfile" | "--frozen-lockfile=false"
+        )
+    });
+    let frozen = cmd.args().iter().any(|w| {
+        matches!(
+            w.value.as_str(),
+            "--frozen-lockfile" | "--frozen-lockfile=true"
+        )
+    });
+    // In CI pnpm freezes the lockfile unless told otherwise.
+    if frozen || (env.ci && !explicit_off) {
+        return;
+    }
+    let program = cmd.program_word().expect("has a program");
+    out.push(Finding::new(
+        ID,
+        program.span.start + base..sub.span.end + base,
+        format!(
+            "`pnpm {}` without --frozen-lockfile can change the lockfile",
+            sub.value
+        ),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind::FileKind;
+    use crate::rules::common::test_support::run_on;
+
+    fn run(kind: FileKind, script: &str) -> Vec<Finding> {
+        run_on(kind, script, |ctx, out| check_script(ctx, script, 0, out))
+    }
+
+    #[test]
+    fn npm_install_without_packages_fires_with_fix() {
+        for s in [
+            "npm install",
+            "npm i",
+            "npm install --no-audit --legacy-peer-deps",
+            "cd web && npm install",
+            "sudo npm install --production",
+            "npm --prefix web install",
+        ] {
+            let f = run(FileKind::Workflow, s);
+            assert_eq!(f.len(), 1, "{s}");
+            let fix = &f[0].fixes[0];
+            let fixed = crate::fix::apply_edits(s, &fix.edits).unwrap();
+            assert!(fixed.contains("npm ci") || fixed.contains(" ci"), "{fixed}");
+            assert!(run(FileKind::Workflow, &fixed).is_empty(), "{fixed}");
+        }
+        let f = run(FileKind::Workflow, "  npm install --no-audit");
+        assert_eq!(f[0].span, 2..13);
+    }
+
+    #[test]
+    fn npm_quiet_cases() {
+        for s in [
+            "npm ci",
+            "npm install -g pnpm",
+            "npm install --global yarn",
+            "npm install lodash",
+            "npm i -D typescript",
+            "npm run install",
+            "npm install $PKG",
+            "npx npm install",
+            "echo npm install",
+            "npm install --omit dev lodash",
+        ] {
+            assert!(run(FileKind::Workflow, s).is_empty(), "{s}");
+        }
+    }
+
+    #[test]
+    fn npm_fix_withheld_when_unsafe() {
+        let f = run(FileKind::Workflow, "npm install --no-package-lock");
+        assert!(f[0].fixes.is_empty());
+        let f = run(FileKind::Dockerfile, "npm install");
+        assert!(
+            f[0].fixes.is_empty(),
+            "Dockerfile: lockfile not known to be copied"
+        );
+    }
+
+    #[test]
+    fn yarn_and_pnpm() {
+        for s in [
+            "yarn",
+            "yarn install",
+            "yarn --production",
+            "yarn install --check-files",
+        ] {
+            assert_eq!(run(FileKind::Workflow, s).len(), 1, "{s}");
+        }
+        for s in [
+            "yarn install --frozen-lockfile",
+            "yarn --immutable",
+            "yarn build",
+            "yarn add x",
+            "yarn --version",
+            "yarn global add x",
+        ] {
+            assert!(run(FileKind::Workflow, s).is_empty(), "{s}");
+        }
+        assert_eq!(run(FileKind::Dockerfile, "pnpm install").len(), 1);
+        assert_eq!(run(FileKind::Dockerfile, "pnpm i --prod").len(), 1);
+        assert!(run(FileKind::Dockerfile, "pnpm install --frozen-lockfile").is_empty());
+        assert!(
+            run(FileKind::Workflow, "pnpm install").is_empty(),
+            "CI default"
+        );
+        assert_eq!(
+            run(FileKind::Workflow, "pnpm install --no-frozen-lockfile").len(),
+            1
+        );
+        assert!(run(FileKind::Dockerfile, "pnpm add x").is_empty());
+    }
+}
