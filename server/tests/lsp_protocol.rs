@@ -339,52 +339,120 @@ const BURST_START: &str = "name: ci\n# Überprüfung 😀 der Abläufe\non: [pus
 
 #[test]
 fn a_burst_of_incremental_edits_ends_like_a_fresh_open() {
-    let mut lsp = Lsp::start(Options::default());
-    lsp.open(WF_URI, 1, BURST_START);
-    lsp.diagnostics(WF_URI, 1);
+    burst(WF_URI, BURST_START, "      - uses: actions/cache@v3\n", 7);
+}
 
-    // Many one- or two-character edits (inserts, deletes, replacements) at several places,
-    // mirrored on a local copy of the text.
-    let mut text = BURST_START.to_string();
-    let mut rng = Lcg(7);
+#[test]
+fn a_burst_of_incremental_edits_to_typescript_ends_like_a_fresh_open() {
+    let text = format!("{TS_TEXT}const url = \"http://169.254.169.254/latest/meta-data/\";\nexport const r = fetch(url);\n");
+    burst(
+        TS_URI,
+        &text,
+        "\nexport const späť = process.env.VAULT_TOKEN; // 😀\n",
+        11,
+    );
+}
+
+/// Many small edits to `uri`, then the diagnostics must equal those of a fresh open of the
+/// final text under another name of the same kind.
+fn burst(uri: &str, start: &str, typed: &str, seed: u64) {
+    let mut lsp = Lsp::start(Options::default());
+    lsp.open(uri, 1, start);
+    lsp.diagnostics(uri, 1);
+
+    // Phase 1: one- or two-character edits (inserts, deletes, replacements, line breaks) at
+    // random places, mirrored on a local copy of the text.
+    let mut text = start.to_string();
+    let mut rng = Lcg(seed);
     let alphabet = ["a", "é", "😀", "\n", " ", "v5", "#", "ß"];
     let mut version = 1;
-    for _ in 0..120 {
+    for _ in 0..40 {
         version += 1;
         let boundaries: Vec<usize> = (0..=text.len())
             .filter(|i| text.is_char_boundary(*i))
             .collect();
-        let start = boundaries[rng.next(boundaries.len())];
+        let at = boundaries[rng.next(boundaries.len())];
         let after: Vec<usize> = boundaries
             .iter()
             .copied()
-            .filter(|b| *b >= start)
+            .filter(|b| *b >= at)
             .take(3)
             .collect();
         let end = if rng.next(3) == 0 {
             after[rng.next(after.len())]
         } else {
-            start
+            at
         };
-        let insert = if end > start && rng.next(2) == 0 {
+        let insert = if end > at && rng.next(2) == 0 {
             ""
         } else {
             alphabet[rng.next(alphabet.len())]
         };
-        let (sl, sc) = utf16_pos(&text, start);
+        let (sl, sc) = utf16_pos(&text, at);
         let (el, ec) = utf16_pos(&text, end);
         lsp.change(
-            WF_URI,
+            uri,
             version,
             json!([{ "range": range(sl, sc, el, ec), "text": insert }]),
         );
-        text.replace_range(start..end, insert);
+        text.replace_range(at..end, insert);
     }
-    let burst = lsp.diagnostics(WF_URI, version);
 
-    const FRESH: &str = "file:///tmp/chainwarden-lsp-test/.github/workflows/fresh.yml";
-    lsp.open(FRESH, 1, &text);
-    let fresh = lsp.diagnostics(FRESH, 1);
+    // Phase 2: type `typed` at the end one character at a time while also editing inside the
+    // first comment line; every third notification carries both changes, in order.
+    let comment_line = text
+        .lines()
+        .position(|l| l.starts_with('#') || l.starts_with("//"))
+        .unwrap_or(0);
+    let mut pending = Vec::new();
+    for (i, ch) in typed.chars().enumerate() {
+        // An edit inside the comment line (never its first two bytes, never a line break).
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(comment_line)
+            .map(str::len)
+            .sum();
+        let line_len = text[line_start..]
+            .find('\n')
+            .unwrap_or(text.len() - line_start);
+        let inside: Vec<usize> = (line_start + 2..=line_start + line_len)
+            .filter(|b| text.is_char_boundary(*b))
+            .collect();
+        if !inside.is_empty() {
+            let at = inside[rng.next(inside.len())];
+            let next = inside.iter().copied().find(|b| *b > at);
+            let (end, insert) = match next {
+                Some(n) if rng.next(2) == 0 => (n, ""),
+                _ => (at, ["ü", "😀", "x", " "][rng.next(4)]),
+            };
+            let (sl, sc) = utf16_pos(&text, at);
+            let (el, ec) = utf16_pos(&text, end);
+            pending.push(json!({ "range": range(sl, sc, el, ec), "text": insert }));
+            text.replace_range(at..end, insert);
+        }
+        let (l, c) = utf16_pos(&text, text.len());
+        let typed_char = ch.to_string();
+        pending.push(json!({ "range": range(l, c, l, c), "text": typed_char }));
+        text.push(ch);
+        if i % 3 == 0 {
+            version += 1;
+            lsp.change(uri, version, json!(pending));
+        } else {
+            for change in &pending {
+                version += 1;
+                lsp.change(uri, version, json!([change]));
+            }
+        }
+        pending.clear();
+    }
+    let burst = lsp.diagnostics(uri, version);
+
+    let fresh_uri = |n: &str| {
+        let (dir, name) = uri.rsplit_once('/').unwrap();
+        format!("{dir}/{n}-{name}")
+    };
+    lsp.open(&fresh_uri("fresh"), 1, &text);
+    let fresh = lsp.diagnostics(&fresh_uri("fresh"), 1);
     let strip = |ds: Vec<Value>| -> Vec<Value> {
         ds.into_iter()
             .map(|mut d| {
@@ -394,15 +462,17 @@ fn a_burst_of_incremental_edits_ends_like_a_fresh_open() {
             })
             .collect()
     };
-    assert_eq!(strip(burst), strip(fresh));
+    assert!(
+        !burst.is_empty() || uri == WF_URI,
+        "the typed text has findings: {text}"
+    );
+    assert_eq!(strip(burst.clone()), strip(fresh));
 
     // The server's text is the same as ours: a full replacement with it changes nothing.
     version += 1;
-    lsp.change(WF_URI, version, json!([{ "text": text }]));
-    let again = lsp.diagnostics(WF_URI, version);
-    lsp.open(FRESH.replace("fresh", "fresh2").as_str(), 1, &text);
-    let fresh2 = lsp.diagnostics(&FRESH.replace("fresh", "fresh2"), 1);
-    assert_eq!(strip(again), strip(fresh2));
+    lsp.change(uri, version, json!([{ "text": text }]));
+    let again = lsp.diagnostics(uri, version);
+    assert_eq!(strip(again), strip(burst));
     lsp.shutdown();
 }
 
@@ -776,4 +846,81 @@ fn package_json_hover_quick_fix_and_fix_all() {
     // Nothing left to fix: no fix-all action.
     assert!(code_actions(&mut lsp, &uri, range(0, 0, 9, 0), None).is_empty());
     lsp.shutdown();
+}
+
+/// Line and column of a byte offset, columns in UTF-8 or UTF-16 units.
+fn pos_in(text: &str, offset: usize, utf8: bool) -> (u64, u64) {
+    let (line, col16) = utf16_pos(text, offset);
+    if !utf8 {
+        return (line, col16);
+    }
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    (line, (offset - line_start) as u64)
+}
+
+const TS_URI: &str = "file:///tmp/chainwarden-lsp-test/src/vault.ts";
+const TS_TEXT: &str = "// Überprüfung 😀\nconst gruß = \"😀\"; const token = process.env.VAULT_TOKEN;\nexport { gruß, token };\n";
+
+fn source_columns_and_ignore(utf8: bool) {
+    let mut lsp = Lsp::start(Options {
+        utf8,
+        ..Options::default()
+    });
+    lsp.open(TS_URI, 1, TS_TEXT);
+    let diags = lsp.diagnostics(TS_URI, 1);
+    assert_eq!(rules_of(&diags), ["vault-token-from-env"]);
+    let (l, c) = pos_in(TS_TEXT, TS_TEXT.find("process.env").unwrap(), utf8);
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({ "line": l, "character": c })
+    );
+    let expected_col = if utf8 { 36 } else { 33 };
+    assert_eq!(
+        c,
+        expected_col,
+        "columns count {} units",
+        if utf8 { "UTF-8" } else { "UTF-16" }
+    );
+
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": TS_URI }, "position": { "line": l, "character": c + 3 } }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("vault-token-from-env"),
+        "{hover}"
+    );
+
+    let actions = code_actions(&mut lsp, TS_URI, diags[0]["range"].clone(), None);
+    let ignore = actions
+        .iter()
+        .find(|a| a["title"] == "Ignore vault-token-from-env on this line")
+        .unwrap_or_else(|| panic!("{actions:?}"));
+    assert_eq!(ignore["kind"], "quickfix");
+    let edits = edits_for(&ignore["edit"], TS_URI, Some(1));
+    let ignored = apply_text_edits(TS_TEXT, &edits, utf8);
+    assert!(
+        ignored.contains("😀\n// chainwarden: ignore[vault-token-from-env]\nconst gruß"),
+        "{ignored}"
+    );
+    let changes: Vec<Value> = edits
+        .iter()
+        .map(|e| json!({ "range": e["range"], "text": e["newText"] }))
+        .collect();
+    lsp.change(TS_URI, 2, json!(changes));
+    assert_eq!(lsp.diagnostics(TS_URI, 2), Vec::<Value>::new());
+    lsp.shutdown();
+}
+
+#[test]
+fn source_columns_hover_and_ignore_utf16() {
+    source_columns_and_ignore(false);
+}
+
+#[test]
+fn source_columns_hover_and_ignore_utf8() {
+    source_columns_and_ignore(true);
 }
