@@ -1,5 +1,6 @@
 //! Typed, span-carrying views over syntax trees.
 
+pub mod contexts;
 pub mod expr;
 pub mod job_facts;
 pub mod package;

@@ -2,6 +2,11 @@
 //!
 //! The typed model ([`Workflow`]) is built once per analysis and handed to every rule.
 
+mod checkout_persist_credentials;
+mod dangerous_pull_request_target;
+mod secrets_inherit;
+mod template_injection;
+
 use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::kind::FileKind;
@@ -13,7 +18,12 @@ use crate::syntax::Syntax;
 pub type WorkflowRule = fn(&Ctx, &Workflow, &mut Vec<Finding>);
 
 /// Every workflow rule, in no particular order (findings are sorted by the engine).
-const RULES: &[WorkflowRule] = &[];
+const RULES: &[WorkflowRule] = &[
+    checkout_persist_credentials::check,
+    dangerous_pull_request_target::check,
+    secrets_inherit::check,
+    template_injection::check,
+];
 
 /// A workflow rule that also reads the shared job/step facts ([`WorkflowFacts`]).
 pub type FactsRule = fn(&Ctx, &Workflow, &WorkflowFacts, &mut Vec<Finding>);

@@ -1,0 +1,492 @@
+//! `template-injection`: attacker-controlled text expanded with `${{ }}` into a `run:` script or
+//! the `script:` of actions/github-script.
+
+use crate::engine::Ctx;
+use crate::finding::{Edit, Finding, Fix, Severity};
+use crate::fix::step_map::{add_step_entries, yaml_value};
+use crate::model::contexts::{
+    context_refs, dispatch_input_name, is_attacker_controlled, yields_boolean,
+};
+use crate::model::workflow::{Expression, Job, Step, Workflow, WorkflowKind};
+use crate::syntax::yaml::{Scalar, ScalarStyle};
+
+const ID: &str = "template-injection";
+
+/// Where an expression is expanded into code.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sink {
+    Shell,
+    GithubScript,
+}
+
+/// Events whose payload fills a context; `None` for contexts every event has.
+fn providing_events(path: &str) -> Option<&'static [&'static str]> {
+    const PR: &[&str] = &[
+        "pull_request",
+        "pull_request_target",
+        "pull_request_review",
+        "pull_request_review_comment",
+    ];
+    let rest = path.strip_prefix("github.event.")?;
+    let head = rest.split('.').next().unwrap_or("");
+    Some(match head {
+        "pull_request" => PR,
+        "issue" => &["issues", "issue_comment"],
+        "comment" => &[
+            "issue_comment",
+            "pull_request_review_comment",
+            "commit_comment",
+            "discussion_comment",
+        ],
+        "review" => &["pull_request_review"],
+        "review_comment" => &["pull_request_review_comment"],
+        "discussion" => &["discussion", "discussion_comment"],
+        "head_commit" | "commits" => &["push"],
+        "workflow_run" => &["workflow_run"],
+        "pages" => &["gollum"],
+        _ => return None,
+    })
+}
+
+/// Whether the workflow can run with this context filled in. Actions and reusable workflows
+/// inherit their caller's event, so everything counts there.
+fn context_possible(wf: &Workflow, path: &str) -> bool {
+    if wf.kind == WorkflowKind::Action || wf.on.is_none() || wf.has_event("workflow_call") {
+        return true;
+    }
+    let events: &[&str] = if path == "github.head_ref" {
+        &["pull_request", "pull_request_target"]
+    } else {
+        match providing_events(path) {
+            Some(e) => e,
+            None => return true,
+        }
+    };
+    events.iter().any(|e| wf.has_event(e))
+}
+
+/// A `workflow_dispatch` input that takes free text (no `type`, or `type: string`).
+fn is_free_text_dispatch_input(wf: &Workflow, name: &str) -> bool {
+    let Some(ev) = wf.event("workflow_dispatch") else {
+        return false;
+    };
+    ev.inputs().iter().any(|p| {
+        p.key.eq_ignore_ascii_case(name)
+            && p.value
+                .as_ref()
+                .and_then(|v| v.get_str("type"))
+                .is_none_or(|t| t.trim() == "string")
+    })
+}
+
+/// What makes an expression dangerous: the first attacker-controlled path, else a free-text
+/// dispatch input. `(path, severity)`.
+fn danger(wf: &Workflow, e: &Expression) -> Option<(String, Severity)> {
+    if yields_boolean(&e.inner) {
+        return None;
+    }
+    let refs = context_refs(&e.inner);
+    if let Some(r) = refs
+        .iter()
+        .find(|r| is_attacker_controlled(&r.path) && context_possible(wf, &r.path))
+    {
+        return Some((r.path.clone(), Severity::High));
+    }
+    if wf.kind == WorkflowKind::Workflow {
+        if let Some(r) = refs.iter().find(|r| {
+            dispatch_input_name(&r.path).is_some_and(|n| is_free_text_dispatch_input(wf, n))
+        }) {
+            return Some((r.path.clone(), Severity::Medium));
+        }
+    }
+    None
+}
+
+pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
+    let text = ctx.doc.text;
+    for (job, step) in wf.all_steps() {
+        for (sink, scalar) in sinks(step) {
+            for e in scalar.expressions(text) {
+                let Some((path, severity)) = danger(wf, &e) else {
+                    continue;
+                };
+                let place = match sink {
+                    Sink::Shell => "a run: script",
+                    Sink::GithubScript => "the script of actions/github-script",
+                };
+                let what = match dispatch_input_name(&path) {
+                    Some(name) if severity == Severity::Medium => {
+                        format!("workflow_dispatch input `{name}`")
+                    }
+                    _ => format!("attacker-controlled `{path}`"),
+                };
+                let mut f = Finding::new(
+                    ID,
+                    e.span.clone(),
+                    format!("{what} is expanded into {place}"),
+                )
+                .severity(severity);
+                if let Some(fix) = env_fix(text, wf, job, step, &e, &path) {
+                    f = f.fix(fix);
+                }
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// The scalars of a step whose text is executed.
+fn sinks(step: &Step) -> Vec<(Sink, &Scalar)> {
+    let mut v = Vec::new();
+    if let Some(run) = &step.run {
+        v.push((Sink::Shell, run));
+    }
+    if step.action().is_some_and(|a| a == "actions/github-script") {
+        if let Some(script) = step.with_value("script") {
+            v.push((Sink::GithubScript, script));
+        }
+    }
+    v
+}
+
+/// An environment variable name derived from the context path (`github.event.issue.title` →
+/// `ISSUE_TITLE`).
+fn env_name_for(path: &str) -> String {
+    let base = match path {
+        "github" => "CONTEXT_JSON".to_string(),
+        "github.event" => "EVENT_JSON".to_string(),
+        "github.head_ref" => "HEAD_REF".to_string(),
+        _ => {
+            let rest = path
+                .strip_prefix("github.event.")
+                .or_else(|| path.strip_prefix("github."))
+                .unwrap_or(path);
+            let rest = rest
+                .strip_prefix("inputs.")
+                .map_or_else(|| rest.to_string(), |name| format!("input.{name}"));
+            rest.split('.')
+                .filter(|s| *s != "*")
+                .map(|s| if s == "pull_request" { "pr" } else { s })
+                .collect::<Vec<_>>()
+                .join("_")
+                .to_ascii_uppercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect()
+        }
+    };
+    let base = if crate::model::contexts::is_event_object(path) && !base.ends_with("_JSON") {
+        format!("{base}_JSON")
+    } else {
+        base
+    };
+    let reserved = base.starts_with("GITHUB_") || base.starts_with("RUNNER_") || base.is_empty();
+    let digit = base.starts_with(|c: char| c.is_ascii_digit());
+    if reserved || digit {
+        format!("UNTRUSTED_{base}")
+    } else {
+        base
+    }
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn occurs_as_word(text: &str, word: &str) -> bool {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
+/// The variable to use: an existing step env entry holding exactly this expression, else a
+/// fresh name not used anywhere in the file. `(name, needs_adding)`.
+fn choose_var(text: &str, step: &Step, e: &Expression, path: &str) -> (String, bool) {
+    for kv in &step.env {
+        if let Some(v) = &kv.value {
+            let exprs = v.expressions(text);
+            if exprs.len() == 1
+                && exprs[0].inner == e.inner
+                && v.text.trim() == text[exprs[0].span.clone()].trim()
+            {
+                return (kv.name.clone(), false);
+            }
+        }
+    }
+    let base = env_name_for(path);
+    let mut name = base.clone();
+    let mut n = 2;
+    while occurs_as_word(text, &name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    (name, true)
+}
+
+/// The shell a `run:` step uses, when the fix knows how to quote for it (bash/sh).
+fn posix_shell(wf: &Workflow, job: Option<&Job>, step: &Step) -> bool {
+    let default_shell = |node: Option<&crate::syntax::yaml::YNode>| {
+        node.and_then(|n| n.get("defaults"))
+            .and_then(|d| d.get("run"))
+            .and_then(|r| r.get_str("shell"))
+            .map(str::to_string)
+    };
+    let shell = step
+        .shell
+        .as_ref()
+        .map(|s| s.text.clone())
+        .or_else(|| default_shell(job.and_then(|j| j.node.as_ref())))
+        .or_else(|| default_shell(wf.yaml.root.as_ref()));
+    match shell {
+        Some(s) => {
+            let s = s.trim();
+            s == "bash" || s == "sh" || s.starts_with("bash ") || s.starts_with("sh ")
+        }
+        // Without a shell, Windows runners use PowerShell.
+        None => job.is_some_and(|j| {
+            j.runs_on.as_ref().is_some_and(|r| {
+                r.all_scalars().iter().all(|s| {
+                    let t = s.text.to_ascii_lowercase();
+                    !t.contains("windows") && !t.contains("${{")
+                }) && r.as_scalar().is_none_or(|s| !s.text.contains("${{"))
+            })
+        }),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Quote {
+    None,
+    Single,
+    Double,
+    Template,
+}
+
+/// Shell quoting in force at the end of `script` (other expressions already blanked).
+/// `None` when a heredoc makes it unclear.
+fn shell_state(script: &str) -> Option<Quote> {
+    let b = script.as_bytes();
+    let mut q = Quote::None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match q {
+            Quote::None => match c {
+                b'\\' => i += 1,
+                b'\'' => q = Quote::Single,
+                b'"' => q = Quote::Double,
+                // `<<<` is a here-string; `<<` starts a heredoc, whose quoting differs.
+                b'<' if b[i..].starts_with(b"<<<") => i += 2,
+                b'<' if b.get(i + 1) == Some(&b'<') => return None,
+                b'#' if i == 0 || b[i - 1].is_ascii_whitespace() => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                _ => {}
+            },
+            Quote::Single => {
+                if c == b'\'' {
+                    q = Quote::None;
+                }
+            }
+            Quote::Double => match c {
+                b'\\' => i += 1,
+                b'"' => q = Quote::None,
+                _ => {}
+            },
+            Quote::Template => {}
+        }
+        i += 1;
+    }
+    Some(q)
+}
+
+/// JavaScript string state at the end of `script`; `None` inside a comment.
+fn js_state(script: &str) -> Option<Quote> {
+    let b = script.as_bytes();
+    let mut q = Quote::None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match q {
+            Quote::None => match c {
+                b'\'' => q = Quote::Single,
+                b'"' => q = Quote::Double,
+                b'`' => q = Quote::Template,
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    if i >= b.len() {
+                        return None;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => match script[i + 2..].find("*/") {
+                    Some(end) => i += end + 3,
+                    None => return None,
+                },
+                _ => {}
+            },
+            Quote::Single | Quote::Double | Quote::Template => {
+                let close = match q {
+                    Quote::Single => b'\'',
+                    Quote::Double => b'"',
+                    _ => b'`',
+                };
+                if c == b'\\' {
+                    i += 1;
+                } else if c == close {
+                    q = Quote::None;
+                }
+            }
+        }
+        i += 1;
+    }
+    Some(q)
+}
+
+/// Escape replacement text for the YAML style of the scalar it goes into.
+fn escape_for(style: ScalarStyle, s: &str) -> String {
+    match style {
+        ScalarStyle::DoubleQuoted => s.replace('\\', "\\\\").replace('"', "\\\""),
+        ScalarStyle::SingleQuoted => s.replace('\'', "''"),
+        _ => s.to_string(),
+    }
+}
+
+/// Replacement edits for every occurrence of the expression in one sink scalar.
+fn sink_edits(
+    text: &str,
+    sink: Sink,
+    scalar: &Scalar,
+    inner: &str,
+    var: &str,
+) -> Option<Vec<Edit>> {
+    let flow = matches!(
+        scalar.style,
+        ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted
+    );
+    if flow && !scalar.is_verbatim(text) {
+        return None;
+    }
+    let exprs = scalar.expressions(text);
+    // The raw script with every expression blanked, so their quotes do not count.
+    let mut raw: Vec<u8> = text[scalar.content.clone()].as_bytes().to_vec();
+    for e in &exprs {
+        for b in &mut raw[e.span.start - scalar.content.start..e.span.end - scalar.content.start] {
+            *b = b' ';
+        }
+    }
+    let raw = String::from_utf8(raw).ok()?;
+    let mut edits = Vec::new();
+    for e in exprs.iter().filter(|e| e.inner == inner) {
+        if scalar.style == ScalarStyle::Plain && e.span.start == scalar.span.start {
+            return None;
+        }
+        let before = &raw[..e.span.start - scalar.content.start];
+        let (span, new) = match sink {
+            Sink::Shell => {
+                let new = match shell_state(before)? {
+                    Quote::None => format!("\"${{{var}}}\""),
+                    Quote::Double => format!("${{{var}}}"),
+                    Quote::Single => format!("'\"${{{var}}}\"'"),
+                    Quote::Template => return None,
+                };
+                (e.span.clone(), new)
+            }
+            Sink::GithubScript => {
+                let js = format!("process.env.{var}");
+                match js_state(before)? {
+                    Quote::None => (e.span.clone(), js),
+                    Quote::Template => (e.span.clone(), format!("${{{js}}}")),
+                    q => {
+                        let quote = if q == Quote::Single { '\'' } else { '"' };
+                        let whole = text[..e.span.start].ends_with(quote)
+                            && text[e.span.end..].starts_with(quote);
+                        if whole {
+                            (e.span.start - 1..e.span.end + 1, js)
+                        } else {
+                            (e.span.clone(), format!("{quote} + {js} + {quote}"))
+                        }
+                    }
+                }
+            }
+        };
+        edits.push(Edit::replace(span, escape_for(scalar.style, &new)));
+    }
+    Some(edits)
+}
+
+/// Move the expression into the step's `env:` and reference the variable instead.
+fn env_fix(
+    text: &str,
+    wf: &Workflow,
+    job: Option<&Job>,
+    step: &Step,
+    e: &Expression,
+    path: &str,
+) -> Option<Fix> {
+    let (var, needs_adding) = choose_var(text, step, e, path);
+    let mut edits = Vec::new();
+    for (sink, scalar) in sinks(step) {
+        if sink == Sink::Shell && !posix_shell(wf, job, step) {
+            if scalar.expressions(text).iter().any(|x| x.inner == e.inner) {
+                return None;
+            }
+            continue;
+        }
+        edits.extend(sink_edits(text, sink, scalar, &e.inner, &var)?);
+    }
+    if needs_adding {
+        let value = yaml_value(&text[e.span.clone()]);
+        edits.push(add_step_entries(
+            text,
+            wf,
+            step,
+            "env",
+            &[(var.clone(), value)],
+        )?);
+    }
+    Some(Fix {
+        title: format!("Pass `{}` through env variable {var}", e.inner),
+        edits,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names() {
+        assert_eq!(env_name_for("github.event.issue.title"), "ISSUE_TITLE");
+        assert_eq!(
+            env_name_for("github.event.pull_request.head.ref"),
+            "PR_HEAD_REF"
+        );
+        assert_eq!(
+            env_name_for("github.event.commits.*.message"),
+            "COMMITS_MESSAGE"
+        );
+        assert_eq!(env_name_for("inputs.release-tag"), "INPUT_RELEASE_TAG");
+        assert_eq!(env_name_for("github.event.inputs.tag"), "INPUT_TAG");
+        assert_eq!(env_name_for("github.head_ref"), "HEAD_REF");
+        assert_eq!(env_name_for("github.event.issue"), "ISSUE_JSON");
+    }
+
+    #[test]
+    fn quote_states() {
+        assert_eq!(shell_state("echo \"a "), Some(Quote::Double));
+        assert_eq!(shell_state("echo 'a "), Some(Quote::Single));
+        assert_eq!(shell_state("echo 'a' \"b\" "), Some(Quote::None));
+        assert_eq!(shell_state("echo \"it's "), Some(Quote::Double));
+        assert_eq!(shell_state("# it's\necho "), Some(Quote::None));
+        assert_eq!(shell_state("cat <<EOF\n"), None);
+        assert_eq!(shell_state("grep x <<< "), Some(Quote::None));
+        assert_eq!(shell_state("grep x <<< "), Some(Quote::None));
+        assert_eq!(js_state("const a = `x "), Some(Quote::Template));
+        assert_eq!(js_state("const a = 'x"), Some(Quote::Single));
+        assert_eq!(js_state("// '\nconst a = "), Some(Quote::None));
+    }
+}
