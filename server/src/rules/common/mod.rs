@@ -2,6 +2,7 @@
 //! and Dockerfile `RUN` instructions.
 
 pub mod curl_pipe_shell;
+pub mod hardcoded_credential;
 pub mod imdsv1_request;
 pub mod npm_install_not_ci;
 pub mod secret_names;
@@ -11,7 +12,10 @@ use crate::finding::Finding;
 use crate::kind::FileKind;
 use crate::syntax::shell::{self, Script};
 
-pub fn check(_ctx: &Ctx, _out: &mut Vec<Finding>) {}
+/// Rules that run for every file kind.
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    hardcoded_credential::check(ctx, out);
+}
 
 /// Where a shell script runs, as far as the shell detectors care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
