@@ -4,6 +4,7 @@
 
 mod checkout_persist_credentials;
 mod dangerous_pull_request_target;
+mod run_scripts;
 mod secrets_inherit;
 mod template_injection;
 
@@ -21,6 +22,7 @@ pub type WorkflowRule = fn(&Ctx, &Workflow, &mut Vec<Finding>);
 const RULES: &[WorkflowRule] = &[
     checkout_persist_credentials::check,
     dangerous_pull_request_target::check,
+    run_scripts::check,
     secrets_inherit::check,
     template_injection::check,
 ];

@@ -1,0 +1,45 @@
+//! Runs the shared shell detectors (`curl-pipe-shell`, `npm-install-not-ci`, `imdsv1-request`,
+//! owned by `rules::common`) over every `run:` script of a workflow or composite action.
+
+use crate::engine::Ctx;
+use crate::finding::Finding;
+use crate::model::workflow::{Job, Step, Workflow};
+use crate::rules::common::check_shell_script;
+use crate::syntax::yaml::ScalarStyle;
+
+/// A `shell:` that is not a POSIX-like shell (the script is Python, Node, …): not for the
+/// shell detectors.
+fn foreign_shell(job: Option<&Job>, step: &Step) -> bool {
+    let explicit = step.shell.as_ref().map(|s| s.text.trim().to_ascii_lowercase());
+    let from_defaults = || {
+        job.and_then(|j| j.node.as_ref())
+            .and_then(|n| n.get("defaults"))
+            .and_then(|d| d.get("run"))
+            .and_then(|r| r.get_str("shell"))
+            .map(|s| s.trim().to_ascii_lowercase())
+    };
+    explicit.or_else(from_defaults).is_some_and(|s| {
+        ["python", "node", "perl", "ruby", "cmd"]
+            .iter()
+            .any(|p| s.starts_with(p))
+    })
+}
+
+pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
+    let text = ctx.doc.text;
+    for (job, step) in wf.all_steps() {
+        let Some(run) = &step.run else { continue };
+        if foreign_shell(job, step) {
+            continue;
+        }
+        // Quoted scalars with escapes do not show the script byte for byte.
+        let raw_is_script = matches!(
+            run.style,
+            ScalarStyle::Literal | ScalarStyle::Folded | ScalarStyle::Plain
+        ) || run.is_verbatim(text);
+        if !raw_is_script {
+            continue;
+        }
+        check_shell_script(ctx, &text[run.content.clone()], run.content.start, out);
+    }
+}
