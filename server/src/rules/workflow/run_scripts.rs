@@ -10,7 +10,10 @@ use crate::syntax::yaml::ScalarStyle;
 /// A `shell:` that is not a POSIX-like shell (the script is Python, Node, …): not for the
 /// shell detectors.
 fn foreign_shell(job: Option<&Job>, step: &Step) -> bool {
-    let explicit = step.shell.as_ref().map(|s| s.text.trim().to_ascii_lowercase());
+    let explicit = step
+        .shell
+        .as_ref()
+        .map(|s| s.text.trim().to_ascii_lowercase());
     let from_defaults = || {
         job.and_then(|j| j.node.as_ref())
             .and_then(|n| n.get("defaults"))
