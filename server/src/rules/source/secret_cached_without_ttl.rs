@@ -6,7 +6,7 @@
 //! functions via `return`, until it is stored somewhere.
 
 use super::scan::{
-    arguments, bound_identifiers, is_function, root_object, visit_descendants, Scan,
+    arguments, bound_identifiers, first_argument, is_function, root_object, visit_descendants, Scan,
 };
 use super::secret_reads::{calls_of, function_name, Read};
 use crate::finding::Finding;
@@ -27,6 +27,8 @@ enum Sink<'t> {
     Return(Node<'t>),
     /// The value of this `.then(cb)` call (the callback returned it).
     Then(Node<'t>),
+    /// `value.then(cb)`: `cb`'s first parameter receives the value.
+    ThenCallback(Node<'t>),
     Nowhere,
 }
 
@@ -123,6 +125,21 @@ pub fn check(scan: &Scan, reads: &[Read], out: &mut Vec<Finding>) {
                 }
             }
             Sink::Then(call) => work.push((call, read)),
+            Sink::ThenCallback(call) => {
+                let Some(param) = first_argument(call).and_then(first_parameter) else {
+                    continue;
+                };
+                for id in bound_identifiers(param) {
+                    taint_local(
+                        scan,
+                        id,
+                        scan.text_of(id),
+                        read,
+                        &mut tainted_locals,
+                        &mut work,
+                    );
+                }
+            }
             Sink::Nowhere => {}
         }
     }
@@ -173,6 +190,23 @@ fn taint_local<'t>(
     });
 }
 
+/// The first parameter of a function expression (`r` in `(r) => …` or `r => …`).
+fn first_parameter(func: Node) -> Option<Node> {
+    if !is_function(func.kind()) {
+        return None;
+    }
+    if let Some(p) = func.child_by_field_name("parameter") {
+        return Some(p);
+    }
+    let params = func.child_by_field_name("parameters")?;
+    let mut c = params.walk();
+    let first = params
+        .named_children(&mut c)
+        .find(|n| n.kind() != "comment")?;
+    // TypeScript wraps parameters: `required_parameter` / `optional_parameter` with a pattern.
+    Some(first.child_by_field_name("pattern").unwrap_or(first))
+}
+
 /// Follow `node`'s value up the tree to where it is stored, returned or dropped.
 fn sink_of<'t>(scan: &Scan<'t>, mut node: Node<'t>) -> Sink<'t> {
     while let Some(parent) = scan.parent_of(node) {
@@ -194,7 +228,18 @@ fn sink_of<'t>(scan: &Scan<'t>, mut node: Node<'t>) -> Sink<'t> {
             | "array"
             | "spread_element" => {}
             "pair" if is_field("value") => {}
-            "member_expression" | "subscript_expression" if is_field("object") => {}
+            "member_expression" if is_field("object") => {
+                let then = parent
+                    .child_by_field_name("property")
+                    .is_some_and(|p| scan.text_of(p) == "then");
+                let called = scan
+                    .parent_of(parent)
+                    .filter(|c| c.kind() == "call_expression");
+                if let (true, Some(call)) = (then, called) {
+                    return Sink::ThenCallback(call);
+                }
+            }
+            "subscript_expression" if is_field("object") => {}
             "ternary_expression" if !is_field("condition") => {}
             "binary_expression" => {
                 let op = parent
@@ -229,7 +274,9 @@ fn sink_of<'t>(scan: &Scan<'t>, mut node: Node<'t>) -> Sink<'t> {
                 continue;
             }
             "variable_declarator" if is_field("value") => return Sink::Declarator(parent),
-            "assignment_expression" if is_field("right") => return Sink::Assign(parent),
+            "assignment_expression" | "augmented_assignment_expression" if is_field("right") => {
+                return Sink::Assign(parent)
+            }
             "return_statement" => {
                 let mut cur = parent;
                 while let Some(p) = scan.parent_of(cur) {

@@ -2,7 +2,7 @@
 //! an empty value or does nothing — the process carries on without its secret.
 
 use super::scan::{visit_descendants, Scan};
-use super::secret_reads::{enclosing, Enclosing, Read};
+use super::secret_reads::{enclosing, handler_throws, Enclosing, Read};
 use crate::finding::Finding;
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -27,22 +27,10 @@ const REPORTING_METHODS: &[&str] = &[
 pub fn check(scan: &Scan, reads: &[Read], out: &mut Vec<Finding>) {
     let mut seen: HashSet<usize> = HashSet::new();
     for read in reads {
-        let Enclosing::Try(try_stmt) = enclosing(scan, read.node) else {
+        let Some(handler) = swallowing_handler(scan, read.node) else {
             continue;
         };
-        if !seen.insert(try_stmt.id()) {
-            continue;
-        }
-        let Some(handler) = try_stmt.child_by_field_name("handler") else {
-            continue;
-        };
-        let Some(body) = handler.child_by_field_name("body") else {
-            continue;
-        };
-        let param = handler
-            .child_by_field_name("parameter")
-            .map(|p| scan.text_of(p));
-        if !only_logs(scan, handler, body, param) {
+        if !seen.insert(handler.id()) {
             continue;
         }
         let keyword = handler
@@ -54,12 +42,35 @@ pub fn check(scan: &Scan, reads: &[Read], out: &mut Vec<Finding>) {
                 RULE,
                 keyword,
                 format!(
-                    "this `catch` swallows a failed secret fetch (`{}`); the process carries on without the secret",
-                    read.what
+                    "this `catch` swallows a failed secret fetch ({}); the process carries on without the secret",
+                    read.describe()
                 ),
             )
-            .related(read.node.byte_range(), format!("the secret is fetched here ({})", read.what)),
+            .related(read.node.byte_range(), format!("the secret is fetched here ({})", read.describe())),
         );
+    }
+}
+
+/// The `catch` that ends a failure at `node` by only logging, if any: inner `catch`es that
+/// throw again pass the failure outwards.
+fn swallowing_handler<'t>(scan: &Scan<'t>, node: Node<'t>) -> Option<Node<'t>> {
+    let mut cur = node;
+    loop {
+        let Enclosing::Try(try_stmt) = enclosing(scan, cur) else {
+            return None;
+        };
+        let handler = try_stmt.child_by_field_name("handler")?;
+        let body = handler.child_by_field_name("body")?;
+        let param = handler
+            .child_by_field_name("parameter")
+            .map(|p| scan.text_of(p));
+        if only_logs(scan, handler, body, param) {
+            return Some(handler);
+        }
+        if !handler_throws(scan, try_stmt) {
+            return None;
+        }
+        cur = try_stmt;
     }
 }
 
@@ -126,6 +137,7 @@ fn used_elsewhere(scan: &Scan, name: &str, except: Node) -> bool {
         if matches!(n.kind(), "identifier" | "property_identifier")
             && !(skip.start <= n.start_byte() && n.end_byte() <= skip.end)
             && scan.text_of(n) == name
+            && !is_binding_or_target(scan, n)
         {
             found = true;
         }
@@ -150,4 +162,31 @@ fn is_empty_value(scan: &Scan, v: Node) -> bool {
         }
         _ => false,
     }
+}
+
+/// `x` in `let x = …` or `x = …` (also `this.x = …`): not a use of the flag.
+fn is_binding_or_target(scan: &Scan, n: Node) -> bool {
+    let Some(mut parent) = scan.parent_of(n) else {
+        return false;
+    };
+    let mut child = n;
+    if parent.kind() == "member_expression"
+        && parent
+            .child_by_field_name("property")
+            .is_some_and(|p| p.id() == n.id())
+    {
+        child = parent;
+        match scan.parent_of(parent) {
+            Some(p) => parent = p,
+            None => return false,
+        }
+    }
+    let field = match parent.kind() {
+        "variable_declarator" | "public_field_definition" | "field_definition" => "name",
+        "assignment_expression" => "left",
+        _ => return false,
+    };
+    parent
+        .child_by_field_name(field)
+        .is_some_and(|c| c.id() == child.id())
 }

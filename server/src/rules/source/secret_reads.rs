@@ -2,7 +2,9 @@
 //! `secret-fetch-failure-ignored`): AWS Secrets Manager, GCP Secret Manager, Vault over HTTP and
 //! node-vault, plus calls to the file's own functions that perform such a read.
 
-use super::scan::{arguments, first_argument, is_function, is_secret_command, Scan};
+use super::scan::{
+    arguments, first_argument, is_function, is_secret_command, visit_descendants, Scan,
+};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -11,6 +13,19 @@ use tree_sitter::Node;
 pub struct Read<'t> {
     pub node: Node<'t>,
     pub what: &'t str,
+    /// `what` names a function of this file that performs the read.
+    pub via_wrapper: bool,
+}
+
+impl Read<'_> {
+    /// How messages name the read: `GetSecretValueCommand`, or `loadKey()` for a wrapper.
+    pub fn describe(&self) -> String {
+        if self.via_wrapper {
+            format!("`{}()`, which reads a secret", self.what)
+        } else {
+            format!("`{}`", self.what)
+        }
+    }
 }
 
 /// Calls whose callee is a logger; never a read even when a URL is logged.
@@ -38,6 +53,7 @@ fn direct_read<'t>(scan: &Scan<'t>, call: Node<'t>) -> Option<Read<'t>> {
         return Some(Read {
             node: call,
             what: name,
+            via_wrapper: false,
         });
     }
     if LOG_METHODS.contains(&name) {
@@ -55,6 +71,7 @@ fn direct_read<'t>(scan: &Scan<'t>, call: Node<'t>) -> Option<Read<'t>> {
             return Some(Read {
                 node: call,
                 what: "GetSecretValueCommand",
+                via_wrapper: false,
             });
         }
     }
@@ -70,6 +87,7 @@ fn direct_read<'t>(scan: &Scan<'t>, call: Node<'t>) -> Option<Read<'t>> {
             return Some(Read {
                 node: call,
                 what: "Vault read",
+                via_wrapper: false,
             });
         }
     }
@@ -82,6 +100,7 @@ fn direct_read<'t>(scan: &Scan<'t>, call: Node<'t>) -> Option<Read<'t>> {
         return Some(Read {
             node: call,
             what: "Vault /v1/secret/ read",
+            via_wrapper: false,
         });
     }
     None
@@ -128,6 +147,38 @@ fn is_awaited_callback(scan: &Scan, func: Node) -> bool {
     };
     call.child_by_field_name("function")
         .is_some_and(|f| AWAITED_CALLBACK_CALLEES.contains(&scan.callee_name(f)))
+}
+
+/// The function a failure at `node` propagates out of: through `try` blocks whose `catch`
+/// throws again, up to the first function boundary. None when a `catch` absorbs it or the
+/// node is at module level.
+pub fn escapes_to_function<'t>(scan: &Scan<'t>, node: Node<'t>) -> Option<Node<'t>> {
+    let mut cur = node;
+    loop {
+        match enclosing(scan, cur) {
+            Enclosing::Try(t) if handler_throws(scan, t) => cur = t,
+            Enclosing::Try(_) | Enclosing::Module => return None,
+            Enclosing::Function(f) => return Some(f),
+        }
+    }
+}
+
+/// Does the `catch` of this `try` throw (or reject) again?
+pub fn handler_throws(scan: &Scan, try_stmt: Node) -> bool {
+    let Some(handler) = try_stmt.child_by_field_name("handler") else {
+        return false;
+    };
+    let mut found = false;
+    visit_descendants(handler, &mut |n| {
+        found = n.kind() == "throw_statement"
+            || (n.kind() == "call_expression"
+                && n.child_by_field_name("function").is_some_and(|f| {
+                    let text = scan.text_of(f);
+                    text == "Promise.reject" || text == "reject" || text == "process.exit"
+                }));
+        !found
+    });
+    found
 }
 
 /// The name a function is called by: its own name, or the variable it is assigned to.
@@ -191,6 +242,7 @@ pub fn reads_with_throwing_wrappers<'t>(scan: &Scan<'t>, direct: &[Read<'t>]) ->
             all.push(Read {
                 node: call,
                 what: name,
+                via_wrapper: true,
             });
         }
     }
