@@ -638,6 +638,31 @@ fn workspace_scan_publishes_unopened_files_with_progress() {
             && m["params"]["diagnostics"] == json!([])
     });
     assert!(cleared["params"].get("version").is_none_or(Value::is_null));
+
+    // A created file is analysed.
+    std::fs::write(root.join("Dockerfile.dev"), "FROM alpine\n").unwrap();
+    let created_uri = format!("file://{root_str}/Dockerfile.dev");
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": created_uri, "type": 1 }] }),
+    );
+    lsp.wait_for("diagnostics for the created file", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == created_uri.as_str()
+    });
+
+    // Opening a workspace file publishes for its version; closing it goes back to the disk.
+    lsp.open(&docker_uri, 4, "FROM alpine\nRUN true\n");
+    lsp.diagnostics(&docker_uri, 4);
+    lsp.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": docker_uri } }),
+    );
+    lsp.wait_for("on-disk diagnostics after close", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == docker_uri.as_str()
+            && m["params"].get("version").is_none_or(Value::is_null)
+    });
     lsp.shutdown();
 }
 
