@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::SystemTime;
 
 mod lockfile;
 
@@ -136,16 +138,9 @@ fn gather_package(dir: &Path, facts: &mut Facts) {
 /// path relative to `lock_dir` is `member` (`""` for the same folder).
 fn read_lockfile(lock_dir: &Path, pkg_dir: &Path, member: &str) -> Option<Lockfile> {
     for name in PARSEABLE_LOCKFILES {
-        let path = lock_dir.join(name);
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Some(parsed) = cached_lockfile(&lock_dir.join(name)) else {
             continue;
         };
-        let parsed = if name.ends_with(".yaml") {
-            lockfile::parse_pnpm_lock(&text)
-        } else {
-            lockfile::parse_package_lock(&text)
-        };
-        let Some(parsed) = parsed else { continue };
         let (versions, commits) = parsed.for_importer(member);
         let file_name = if lock_dir == pkg_dir {
             name.to_string()
@@ -160,6 +155,52 @@ fn read_lockfile(lock_dir: &Path, pkg_dir: &Path, member: &str) -> Option<Lockfi
         });
     }
     None
+}
+
+/// Parsed lockfiles by path, reused while the file's size and modification time stay the same
+/// (the language server gathers facts on every analysis of a package.json; workspace members
+/// share the root lockfile).
+static LOCKFILE_CACHE: LazyLock<Mutex<HashMap<PathBuf, CachedLock>>> =
+    LazyLock::new(Default::default);
+
+struct CachedLock {
+    modified: Option<SystemTime>,
+    len: u64,
+    parsed: Option<Arc<ParsedLock>>,
+}
+
+/// Parse the lockfile at `path` (package-lock/shrinkwrap JSON or pnpm-lock YAML), from the
+/// cache when it has not changed. `None` when it is missing or unreadable.
+fn cached_lockfile(path: &Path) -> Option<Arc<ParsedLock>> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let (modified, len) = (meta.modified().ok(), meta.len());
+    if let Some(hit) = LOCKFILE_CACHE.lock().ok()?.get(path) {
+        if hit.modified == modified && hit.len == len && modified.is_some() {
+            return hit.parsed.clone();
+        }
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let is_yaml = path.extension().is_some_and(|e| e == "yaml");
+    let parsed = if is_yaml {
+        lockfile::parse_pnpm_lock(&text)
+    } else {
+        lockfile::parse_package_lock(&text)
+    }
+    .map(Arc::new);
+    if let Ok(mut cache) = LOCKFILE_CACHE.lock() {
+        cache.insert(
+            path.to_path_buf(),
+            CachedLock {
+                modified,
+                len,
+                parsed: parsed.clone(),
+            },
+        );
+    }
+    parsed
 }
 
 /// Walk up from `dir` to the folder that declares a workspace containing `dir`. Returns that
