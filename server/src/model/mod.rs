@@ -1,6 +1,8 @@
 //! Typed, span-carrying views over syntax trees.
 
+pub mod compose;
 pub mod contexts;
+pub mod dockerfile;
 pub mod expr;
 pub mod job_facts;
 pub mod package;

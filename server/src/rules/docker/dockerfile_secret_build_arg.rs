@@ -1,0 +1,135 @@
+//! dockerfile-secret-build-arg: a secret-like ARG used by a RUN of its stage or copied into ENV.
+
+use crate::engine::Ctx;
+use crate::finding::{Edit, Finding, Fix};
+use crate::model::dockerfile::DockerModel;
+use crate::rules::common::secret_names::is_secret_name;
+use crate::syntax::dockerfile::Instruction;
+
+pub const ID: &str = "dockerfile-secret-build-arg";
+
+pub fn check(ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
+    let text = ctx.doc.text;
+    for (si, stage) in m.stages.iter().enumerate() {
+        let args = m.stage_args(si);
+        for (k, arg) in args.iter().enumerate() {
+            let name = arg.kv.key.as_str();
+            // A repeated declaration in the same stage is covered by the first one.
+            if !is_secret_name(name) || args[..k].iter().any(|b| b.kv.key == name) {
+                continue;
+            }
+            let (mut runs, mut envs, mut others) = (Vec::new(), Vec::new(), Vec::new());
+            for i in arg.ins + 1..stage.end {
+                let ins = m.ins(i);
+                if ins.is("ARG") || !m.var_refs(i).iter().any(|v| v.name == name) {
+                    continue;
+                }
+                match ins.keyword.as_str() {
+                    "RUN" if mounts_secret_as(ins, name) => {}
+                    "RUN" => runs.push(i),
+                    "ENV" => envs.push(i),
+                    _ => others.push(i),
+                }
+            }
+            if runs.is_empty() && envs.is_empty() {
+                continue;
+            }
+            let message = if envs.is_empty() {
+                format!("Build argument {name} passes a secret to RUN; its value is kept in the image history")
+            } else {
+                format!(
+                    "Build argument {name} is copied into ENV; the secret is stored in the image"
+                )
+            };
+            let mut f = Finding::new(ID, arg.kv.key_span.clone(), message);
+            if let Some(g) = m.global_arg(name) {
+                f = f.related(
+                    g.kv.key_span.clone(),
+                    format!("{name} is declared before the first FROM here"),
+                );
+            }
+            for &i in &runs {
+                f = f.related(m.ins(i).line_span.clone(), format!("this RUN uses {name}"));
+            }
+            for &i in &envs {
+                f = f.related(
+                    m.ins(i).line_span.clone(),
+                    format!("{name} is copied into the image configuration here"),
+                );
+            }
+            let id = secret_id(name);
+            f = f.note(format!(
+                "Pass the value as a build secret instead of a build argument:\n\n\
+                 - `docker build --secret id={id},env={name} .`\n\
+                 - `docker buildx build --secret id={id},env={name} .`\n\
+                 - compose: under the service's `build:` add `secrets: [{id}]`, and at the top level \
+                 `secrets: {{ {id}: {{ environment: {name} }} }}`\n\
+                 - docker/build-push-action: `secrets: {id}=${{{{ secrets.{name} }}}}`\n\n\
+                 Inside the RUN the value is then available as `${name}` through \
+                 `--mount=type=secret,id={id},env={name}` (Dockerfile syntax 1.10 or newer)."
+            ));
+            let arg_ins = m.ins(arg.ins);
+            let single_decl = m.file.arg_decls(text, arg_ins).len() == 1;
+            // Persisted in ENV or used by other instructions: a secret mount would not be enough.
+            if envs.is_empty() && others.is_empty() && single_decl {
+                let mut edits: Vec<Edit> = runs
+                    .iter()
+                    .map(|&i| {
+                        Edit::insert(
+                            m.ins(i).keyword_span.end,
+                            format!(" --mount=type=secret,id={id},env={name}"),
+                        )
+                    })
+                    .collect();
+                edits.push(Edit::replace(whole_lines(text, arg_ins.span.clone()), ""));
+                f = f.fix(Fix {
+                    title: format!("Use a BuildKit secret mount for {name} and remove the ARG"),
+                    edits,
+                });
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// `NPM_TOKEN` → `npm-token`.
+pub fn secret_id(name: &str) -> String {
+    name.to_ascii_lowercase().replace('_', "-")
+}
+
+/// The RUN already gets `name` from a secret mount (`--mount=type=secret,…,env=NAME`).
+fn mounts_secret_as(ins: &Instruction, name: &str) -> bool {
+    ins.flags.iter().filter(|f| f.name == "mount").any(|f| {
+        let v = f.value.as_deref().unwrap_or("");
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        parts.contains(&"type=secret") && parts.iter().any(|p| p.strip_prefix("env=") == Some(name))
+    })
+}
+
+/// Extend a span to whole lines, including the final line break.
+fn whole_lines(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = text[..span.start].rfind('\n').map_or(0, |p| p + 1);
+    let end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |p| span.end + p + 1);
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_lowercase_kebab() {
+        assert_eq!(secret_id("NPM_TOKEN"), "npm-token");
+        assert_eq!(secret_id("GitHubToken"), "githubtoken");
+    }
+
+    #[test]
+    fn whole_lines_include_line_break() {
+        let t = "a\n  ARG X\nb";
+        assert_eq!(&t[whole_lines(t, 4..9)], "  ARG X\n");
+        let t = "ARG X";
+        assert_eq!(whole_lines(t, 0..5), 0..5);
+    }
+}
