@@ -508,11 +508,18 @@ fn classify_uses(step: &Step, span: Span, out: &mut Vec<Activity>) {
         "dawidd6/action-download-artifact" => push(Act::DownloadArtifact { cross_run: true }),
         "actions/upload-artifact" | "actions/upload-pages-artifact" => push(Act::UploadArtifact),
         "actions/cache" => push(Act::Cache),
-        "docker/build-push-action" => match truthy_input(step.with_value("push")) {
-            Some(Ok(true)) => push(Act::ContainerPush),
-            Some(Err(cond)) => push(Act::ContainerPushIf(cond)),
-            _ => {}
-        },
+        "docker/build-push-action" => {
+            match truthy_input(step.with_value("push")) {
+                Some(Ok(true)) => push(Act::ContainerPush),
+                Some(Err(cond)) => push(Act::ContainerPushIf(cond)),
+                _ => {}
+            }
+            // BuildKit attaches an SBOM attestation to the image.
+            if matches!(truthy_input(step.with_value("sbom")), Some(Ok(true))) {
+                push(Act::Sbom);
+            }
+        }
+        "notaryproject/notation-action" if action.ends_with("/sign") => push(Act::Sign),
         "docker/login-action" => push(Act::RegistryLogin),
         "js-devtools/npm-publish" => {
             push(Act::NpmPublish {
@@ -717,6 +724,9 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
                     && (cmd.has_flag("--push") || args.iter().any(|a| a.contains("type=registry")))
                 {
                     push(Act::ContainerPush);
+                    if args.iter().any(|a| *a == "--sbom" || *a == "--sbom=true") {
+                        push(Act::Sbom);
+                    }
                 } else if sub == "run" || sub == "create" {
                     for (i, a) in args.iter().enumerate() {
                         if let Some(f) = a.strip_prefix("--env-file=") {

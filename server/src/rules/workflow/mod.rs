@@ -4,9 +4,13 @@
 
 mod checkout_persist_credentials;
 mod dangerous_pull_request_target;
+mod missing_sbom;
+mod release_scope;
+mod release_without_provenance;
 mod run_scripts;
 mod secrets_inherit;
 mod template_injection;
+mod unsigned_container_image;
 
 use crate::engine::Ctx;
 use crate::finding::Finding;
@@ -31,7 +35,11 @@ const RULES: &[WorkflowRule] = &[
 pub type FactsRule = fn(&Ctx, &Workflow, &WorkflowFacts, &mut Vec<Finding>);
 
 /// Rules that read the job/step facts (built once, only when one of these runs).
-const FACTS_RULES: &[FactsRule] = &[];
+const FACTS_RULES: &[FactsRule] = &[
+    missing_sbom::check,
+    release_without_provenance::check,
+    unsigned_container_image::check,
+];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Syntax::Yaml(tree) = ctx.syntax else {
