@@ -134,15 +134,15 @@ const FORMATS: &[Format] = &[
     },
     Format {
         name: "Vault service token",
-        pattern: r"\bhvs\.[A-Za-z0-9_\-]{24,}",
+        pattern: r"\bhvs\.[A-Za-z0-9_\-]{80,}",
         shown: 4,
-        min_tail: 24,
+        min_tail: 80,
     },
     Format {
         name: "Vault batch token",
-        pattern: r"\bhvb\.[A-Za-z0-9_\-]{24,}",
+        pattern: r"\bhvb\.[A-Za-z0-9_\-]{80,}",
         shown: 4,
-        min_tail: 24,
+        min_tail: 80,
     },
     Format {
         name: "Private key",
@@ -198,6 +198,14 @@ fn looks_real(tail: &str, min_tail: usize) -> bool {
     distinct.dedup();
     // Generated tokens use most of their alphabet; `ghp_aaaa…` or `AKIAAAAA…` do not.
     if distinct.len() < (checked.len() / 3).clamp(5, 12) {
+        return false;
+    }
+    // A long generated tail mixes letters and digits; an identifier such as
+    // `hvs.configuration_for_the_service_layer` does not.
+    let alnum = || tail.bytes().filter(u8::is_ascii_alphanumeric);
+    if alnum().count() >= 27
+        && !(alnum().any(|b| b.is_ascii_digit()) && alnum().any(|b| b.is_ascii_alphabetic()))
+    {
         return false;
     }
     // Six or more of the same character in a row.
@@ -398,7 +406,7 @@ mod tests {
             "pypi-AgEIcHlwaS5vcmcCJGRkNzQ3Y2Q4LTk1ZTYtNGQ5Mi1hN2ZkLWI4YzNhZTE2ZjA5OQ",
             "dckr_pat_Zq8Lm3Xv7Tn2Rb9Wk4Pc6Hd1Jf5",
             "AIzaSyB7q2Vx9mWzT4nLpY8sD3fH6jC1aE5uG0o",
-            "hvs.CAESIJq8Lm3Xv7Tn2Rb9Wk4Pc6Hd1Jf5Gs0Ay",
+            "hvs.CAESIJq8Lm3Xv7Tn2Rb9Wk4Pc6Hd1Jf5Gs0Ay8Ue3Bo7Xi2Qn6Mt4Kr9Lz5Vh1Np8Tc3Wg7Jb2Fd6Hs0Ky4Rm9Qx5Lv1",
             "sk-Zq8Lm3Xv7Tn2Rb9Wk4Pc6Hd1Jf5Gs0Ay8Ue3Bo7Xi2Qn6Mt4",
         ];
         for s in samples {
@@ -435,6 +443,8 @@ mod tests {
             "ghp_1234567890abcdefghijklmnopqrstuvwxyz",
             "xoxb-your-bot-token",
             "hvs.example",
+            "hvs.configuration_for_the_service_layer_and_its_many_dependencies_in_production_mode",
+            "dckr_pat_configuration_of_the_registry_client",
         ];
         for q in quiet {
             assert!(find(q).is_empty(), "{q}");
