@@ -5,6 +5,7 @@
 //! cannot be written exactly (`read-all`/expressions, flow-style jobs).
 
 use crate::finding::Edit;
+use crate::model::job_facts::{Act, JobFacts};
 use crate::model::workflow::{
     column_of, end_of_line, EffectivePermissions, Job, Level, PermissionsValue, Workflow,
 };
@@ -121,6 +122,60 @@ pub fn ensure_job_scopes(
             Some(vec![Edit::insert(line_start, block)])
         }
     }
+}
+
+/// The scopes to ask of [`ensure_job_scopes`]: `wanted`, plus — when the job runs on the
+/// repository's default token and a new block would take every other scope away — `contents:
+/// read` and the writes its steps visibly need (release uploads, registry pushes, changesets,
+/// semantic-release, `git push`, `gh pr`).
+pub fn scopes_for_new_block<'a>(
+    wf: &Workflow,
+    jf: &JobFacts,
+    wanted: &[(&'a str, Level)],
+) -> Vec<(&'a str, Level)> {
+    let mut out: Vec<(&'a str, Level)> = wanted.to_vec();
+    let Some(job) = jf.job else { return out };
+    if !matches!(
+        job.effective_permissions(wf),
+        EffectivePermissions::DefaultToken
+    ) {
+        return out;
+    }
+    let mut add = |scope: &'a str, level: Level| match out.iter_mut().find(|(s, _)| *s == scope) {
+        Some((_, l)) if *l >= level => {}
+        Some((_, l)) => *l = level,
+        None => out.push((scope, level)),
+    };
+    add("contents", Level::Read);
+    for sf in &jf.steps {
+        let action = sf.step.action().unwrap_or_default();
+        let run = sf.step.run.as_ref().map(|r| r.text.as_str()).unwrap_or("");
+        for a in &sf.activities {
+            match &a.act {
+                Act::ReleaseUpload => add("contents", Level::Write),
+                Act::ContainerPush | Act::ContainerPushIf(_) | Act::RegistryLogin => {
+                    add("packages", Level::Write)
+                }
+                Act::NpmPublish { what, .. } if what == "semantic-release" => {
+                    add("contents", Level::Write);
+                    add("issues", Level::Write);
+                    add("pull-requests", Level::Write);
+                }
+                _ => {}
+            }
+        }
+        if action.starts_with("changesets/action") {
+            add("contents", Level::Write);
+            add("pull-requests", Level::Write);
+        }
+        if run.contains("git push") || run.contains("git tag") {
+            add("contents", Level::Write);
+        }
+        if run.contains("gh pr ") {
+            add("pull-requests", Level::Write);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -947,6 +947,27 @@ fn redirects_stdout(r: &shell::Redirect) -> bool {
     matches!(r.op.as_str(), ">" | ">>" | ">|" | "&>" | "&>>") && r.fd.is_none_or(|fd| fd == 1)
 }
 
+/// Where `--ignore-scripts` goes in an install command (document offset just after the
+/// subcommand, or after the program for a bare `yarn`), given the command's span.
+pub fn install_flag_offset(text: &str, span: &Span) -> Option<usize> {
+    let slice = text.get(span.clone())?;
+    let script = shell::parse(slice);
+    let cmd = script.commands.first()?;
+    let program = cmd.program_index?;
+    let word = cmd
+        .args()
+        .iter()
+        .find(|w| !w.value.starts_with('-'))
+        .filter(|w| {
+            matches!(
+                w.value.as_str(),
+                "ci" | "install" | "i" | "isntall" | "add"
+            )
+        })
+        .unwrap_or(&cmd.words[program]);
+    Some(span.start + word.span.end)
+}
+
 /// Printing and file writes of secrets, for every command of the script.
 fn classify_secret_flow(
     text: &str,
@@ -975,14 +996,13 @@ fn classify_secret_flow(
             }
         }
         // What this command writes: its own output, or for `tee` what flows into it.
-        let content = if cmd.program_name() == Some("tee") {
+        // (`echo "$KEY" | base64 -d > key.p12` writes what the pipeline printed.)
+        let content = printed[i].first().cloned().or_else(|| {
             script
                 .upstream(i)
                 .into_iter()
                 .find_map(|u| printed[u].first().cloned())
-        } else {
-            printed[i].first().cloned()
-        };
+        });
         let mut targets: Vec<String> = cmd
             .redirects
             .iter()

@@ -4,13 +4,23 @@
 
 mod checkout_persist_credentials;
 mod dangerous_pull_request_target;
+mod install_scripts_with_secrets;
+mod long_lived_ci_secrets;
 mod missing_sbom;
+mod npm_token_publish;
+mod provenance_without_id_token;
 mod release_scope;
 mod release_without_provenance;
 mod run_scripts;
+mod secret_in_logs;
+mod secret_written_to_file;
+mod secrets_in_pr_workflow;
 mod secrets_inherit;
 mod template_injection;
+mod trusted_publishing_npm_too_old;
+mod unsigned_artifacts;
 mod unsigned_container_image;
+mod untrusted_publish_trigger;
 
 use crate::engine::Ctx;
 use crate::finding::Finding;
@@ -36,9 +46,19 @@ pub type FactsRule = fn(&Ctx, &Workflow, &WorkflowFacts, &mut Vec<Finding>);
 
 /// Rules that read the job/step facts (built once, only when one of these runs).
 const FACTS_RULES: &[FactsRule] = &[
+    install_scripts_with_secrets::check,
+    long_lived_ci_secrets::check,
     missing_sbom::check,
+    npm_token_publish::check,
+    provenance_without_id_token::check,
     release_without_provenance::check,
+    secret_in_logs::check,
+    secret_written_to_file::check,
+    secrets_in_pr_workflow::check,
+    trusted_publishing_npm_too_old::check,
+    unsigned_artifacts::check,
     unsigned_container_image::check,
+    untrusted_publish_trigger::check,
 ];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
