@@ -958,12 +958,7 @@ pub fn install_flag_offset(text: &str, span: &Span) -> Option<usize> {
         .args()
         .iter()
         .find(|w| !w.value.starts_with('-'))
-        .filter(|w| {
-            matches!(
-                w.value.as_str(),
-                "ci" | "install" | "i" | "isntall" | "add"
-            )
-        })
+        .filter(|w| matches!(w.value.as_str(), "ci" | "install" | "i" | "isntall" | "add"))
         .unwrap_or(&cmd.words[program]);
     Some(span.start + word.span.end)
 }

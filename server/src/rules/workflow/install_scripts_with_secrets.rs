@@ -85,7 +85,10 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                     format!("`{tool}` install runs dependency lifecycle scripts while {reason}"),
                 );
                 if let Some(s) = secret {
-                    f = f.related(s.span.clone(), format!("{} enters the environment here", s.name));
+                    f = f.related(
+                        s.span.clone(),
+                        format!("{} enters the environment here", s.name),
+                    );
                 }
                 if let Some(at) = install_flag_offset(ctx.doc.text, &a.span) {
                     f = f.fix(Fix {

@@ -145,7 +145,10 @@ fn env_block(text: &str, env: &[KeyValue], out: &mut Vec<Finding>) {
         ),
     );
     for (kv, _) in hits.iter().skip(1) {
-        f = f.related(kv.span.clone(), format!("{} is also a static credential", kv.name));
+        f = f.related(
+            kv.span.clone(),
+            format!("{} is also a static credential", kv.name),
+        );
     }
     out.push(f);
 }
@@ -175,7 +178,10 @@ fn login_step(
         ),
     );
     for kv in keys.iter().skip(1) {
-        f = f.related(kv.span.clone(), format!("`{}` is part of the same static key", kv.name));
+        f = f.related(
+            kv.span.clone(),
+            format!("`{}` is part of the same static key", kv.name),
+        );
     }
     if let Some(fix) = oidc_fix(ctx, wf, jf, step, login, &keys) {
         f = f.fix(fix);

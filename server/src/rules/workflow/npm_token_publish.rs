@@ -61,7 +61,11 @@ pub fn npm_token_sources(
         s.step
             .with_value("registry-url")
             .is_some_and(|v| github_registry(&v.text))
-    }) || sf.step.run.as_ref().is_some_and(|r| github_registry(&r.text))
+    }) || sf
+        .step
+        .run
+        .as_ref()
+        .is_some_and(|r| github_registry(&r.text))
     {
         return out;
     }
@@ -78,7 +82,10 @@ pub fn npm_token_sources(
                 entry: s.entry_span.clone(),
             });
         } else if s.origin == SecretOrigin::With
-            && matches!(s.key.as_str(), "token" | "npm-token" | "npm_token" | "npm-auth-token")
+            && matches!(
+                s.key.as_str(),
+                "token" | "npm-token" | "npm_token" | "npm-auth-token"
+            )
             && sf.has(|a| matches!(a, Act::NpmPublish { .. } | Act::NpmTokenInput))
         {
             out.push(TokenSource::Input {
@@ -100,18 +107,15 @@ pub fn npm_token_sources(
             if !line.contains("_authToken") || github_registry(line) {
                 continue;
             }
-            let from_secret = line
-                .match_indices("${{")
-                .any(|(p, _)| {
-                    let end = line[p..].find("}}").map_or(line.len(), |e| p + e);
-                    secret_names_in(&line[p + 3..end])
-                        .iter()
-                        .any(|n| n != "GITHUB_TOKEN")
-                })
-                || other.env_secrets.iter().any(|(var, s)| {
-                    !s.is_github_token()
-                        && (line.contains(&format!("${var}")) || line.contains(&format!("${{{var}}}")))
-                });
+            let from_secret = line.match_indices("${{").any(|(p, _)| {
+                let end = line[p..].find("}}").map_or(line.len(), |e| p + e);
+                secret_names_in(&line[p + 3..end])
+                    .iter()
+                    .any(|n| n != "GITHUB_TOKEN")
+            }) || other.env_secrets.iter().any(|(var, s)| {
+                !s.is_github_token()
+                    && (line.contains(&format!("${var}")) || line.contains(&format!("${{{var}}}")))
+            });
             if from_secret {
                 let trimmed = line.trim_end_matches(['\n', '\r']);
                 out.push(TokenSource::NpmrcLine {
@@ -184,7 +188,10 @@ fn setup_note(ctx: &Ctx, jf: &JobFacts) -> String {
 /// The lines of `span` (whole lines, line breaks included).
 fn whole_lines(text: &str, span: &Span) -> Option<Span> {
     let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    if !text[start..span.start].chars().all(|c| c == ' ' || c == '\t') {
+    if !text[start..span.start]
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
+    {
         return None;
     }
     let end = end_of_line(text, span.end.saturating_sub(1).max(span.start));
@@ -198,7 +205,7 @@ fn whole_lines(text: &str, span: &Span) -> Option<Span> {
 fn removal(text: &str, parent: Option<&YNode>, key: &str, going: &[Span]) -> Option<Vec<Span>> {
     let pair = parent?.pair(key)?;
     let entries = pair.value.as_ref()?.as_map()?;
-    if entries.iter().all(|e| going.iter().any(|g| *g == e.span)) {
+    if entries.iter().all(|e| going.contains(&e.span)) {
         return Some(vec![whole_lines(text, &pair.span)?]);
     }
     going
@@ -237,7 +244,12 @@ fn trusted_publishing_fix(
             }
             TokenSource::Input { step, entry } => {
                 let node = &jf.steps[*step].step.node;
-                removals.extend(removal(text, Some(node), "with", std::slice::from_ref(entry))?);
+                removals.extend(removal(
+                    text,
+                    Some(node),
+                    "with",
+                    std::slice::from_ref(entry),
+                )?);
             }
             TokenSource::NpmrcLine { step, line } => {
                 let st = jf.steps[*step].step;
@@ -272,7 +284,11 @@ fn trusted_publishing_fix(
                 let span = offset..offset + l.len();
                 offset += l.len();
                 let reads = l.contains(&format!("${var}")) || l.contains(&format!("${{{var}}}"));
-                if reads && !removals.iter().any(|r| r.start <= span.start && span.end <= r.end) {
+                if reads
+                    && !removals
+                        .iter()
+                        .any(|r| r.start <= span.start && span.end <= r.end)
+                {
                     return None;
                 }
             }
@@ -303,10 +319,10 @@ fn trusted_publishing_fix(
     // Edits must not overlap (an insertion inside a removed range would be lost).
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.span.start, e.span.end));
-    if sorted
-        .windows(2)
-        .any(|w| w[0].span.end > w[1].span.start || (w[0].span.start == w[1].span.start && !w[0].span.is_empty() && w[1].span.is_empty()))
-    {
+    if sorted.windows(2).any(|w| {
+        w[0].span.end > w[1].span.start
+            || (w[0].span.start == w[1].span.start && !w[0].span.is_empty() && w[1].span.is_empty())
+    }) {
         return None;
     }
     Some(Fix {

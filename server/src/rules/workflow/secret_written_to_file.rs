@@ -40,7 +40,10 @@ pub fn check(_ctx: &Ctx, _wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Fi
 /// The span of a later upload-artifact step whose `path:` covers `file`.
 fn uploaded_later(jf: &JobFacts, after: usize, file: &str) -> Option<crate::finding::Span> {
     jf.steps.iter().skip(after + 1).find_map(|sf| {
-        let a = sf.activities.iter().find(|a| a.act == Act::UploadArtifact)?;
+        let a = sf
+            .activities
+            .iter()
+            .find(|a| a.act == Act::UploadArtifact)?;
         let path = sf.step.with_value("path")?;
         path.text
             .lines()

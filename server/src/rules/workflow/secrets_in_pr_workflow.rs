@@ -8,17 +8,20 @@ use crate::model::workflow::Workflow;
 pub fn check(_ctx: &Ctx, _wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     for jf in &facts.jobs {
         let Some(job) = jf.job else { continue };
-        let mut exposed: Vec<&SecretRef> = jf
-            .call_secrets
-            .iter()
-            .filter(|s| !s.is_github_token())
-            .collect();
-        let mut events: Vec<&str> = jf
+        let job_pr: Vec<&str> = jf
             .events
             .iter()
             .map(String::as_str)
-            .filter(|e| PR_EVENTS.contains(e) && !jf.call_secrets.is_empty())
+            .filter(|e| PR_EVENTS.contains(e))
             .collect();
+        let mut exposed: Vec<&SecretRef> = Vec::new();
+        let mut events: Vec<&str> = Vec::new();
+        if !job_pr.is_empty() {
+            exposed.extend(jf.call_secrets.iter().filter(|s| !s.is_github_token()));
+            if !exposed.is_empty() {
+                events.extend(&job_pr);
+            }
+        }
         for sf in &jf.steps {
             let pr: Vec<&str> = sf
                 .events
@@ -38,7 +41,9 @@ pub fn check(_ctx: &Ctx, _wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Fi
         }
         exposed.sort_by_key(|s| s.span.start);
         exposed.dedup_by_key(|s| s.span.clone());
-        let Some(first) = exposed.first() else { continue };
+        let Some(first) = exposed.first() else {
+            continue;
+        };
         events.sort();
         events.dedup();
         let mut names: Vec<&str> = exposed.iter().map(|s| s.name.as_str()).collect();
@@ -57,7 +62,10 @@ pub fn check(_ctx: &Ctx, _wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Fi
             ),
         );
         for other in exposed.iter().skip(1) {
-            f = f.related(other.span.clone(), format!("{} is also in scope here", other.name));
+            f = f.related(
+                other.span.clone(),
+                format!("{} is also in scope here", other.name),
+            );
         }
         out.push(f);
     }

@@ -74,13 +74,12 @@ pub fn old_node_before(wf: &Workflow, jf: &JobFacts, before: usize) -> Option<Ol
                 }
                 Act::SetupNode(NodeVersion::Expression(s)) => {
                     let values = matrix_values(wf, jf, &s.text);
-                    found = (!values.is_empty() && values.iter().any(|v| is_old(v))).then(|| {
-                        OldNode {
+                    found =
+                        (!values.is_empty() && values.iter().any(|v| is_old(v))).then(|| OldNode {
                             scalar: s.clone(),
                             shown: values.join("/"),
                             literal: false,
-                        }
-                    });
+                        });
                 }
                 Act::SetupNode(_) => found = None,
                 Act::NpmUpgrade(spec) if npm_spec_ok(spec) => found = None,
@@ -144,7 +143,12 @@ fn npm_spec_ok(spec: &str) -> bool {
 
 /// Bump a literal `node-version` to 22 (keeping its quotes), or add an npm upgrade step right
 /// before the publishing step. `None` when nothing needs to change or no edit is safe.
-pub fn upgrade_edits(text: &str, wf: &Workflow, jf: &JobFacts, publish: usize) -> Option<Vec<Edit>> {
+pub fn upgrade_edits(
+    text: &str,
+    wf: &Workflow,
+    jf: &JobFacts,
+    publish: usize,
+) -> Option<Vec<Edit>> {
     let old = old_node_before(wf, jf, publish)?;
     if old.literal {
         return Some(vec![Edit::replace(old.scalar.content.clone(), "22")]);
@@ -184,7 +188,9 @@ mod tests {
         for old in ["20", "18.x", "v20.11.0", "^20", "22.12", "22.13.1", "16"] {
             assert!(is_old(old), "{old}");
         }
-        for new in ["22", "22.x", "22.14.0", "24", "lts/*", "latest", "node", ">=18"] {
+        for new in [
+            "22", "22.x", "22.14.0", "24", "lts/*", "latest", "node", ">=18",
+        ] {
             assert!(!is_old(new), "{new}");
         }
         assert!(npm_spec_ok("latest") && npm_spec_ok("^11.5.1") && npm_spec_ok("11"));
