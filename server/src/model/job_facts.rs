@@ -717,7 +717,15 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
             }),
             "docker" | "podman" => {
                 if sub == "push" {
-                    push(Act::ContainerPush);
+                    // A registry on the runner itself (a `services:` registry) is not publishing.
+                    let local = positional.get(1).is_some_and(|image| {
+                        image.starts_with("localhost")
+                            || image.starts_with("127.0.0.1")
+                            || image.starts_with("[::1]")
+                    });
+                    if !local {
+                        push(Act::ContainerPush);
+                    }
                 } else if sub == "login" {
                     push(Act::RegistryLogin);
                 } else if (sub == "buildx" || sub == "build" || sub == "bake")
