@@ -530,6 +530,18 @@ fn a_panic_in_one_analysis_does_not_kill_the_server() {
                 .contains("panicked")
     });
     assert_eq!(log["params"]["type"], 1);
+    // A panic inside a request handler becomes an error response.
+    let failed = lsp.request_raw(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": WF_URI }, "position": { "line": 1, "character": 3 } }),
+    );
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("hover failed"),
+        "{failed}"
+    );
     // The server carries on: the next version is analysed and published.
     lsp.change(
         WF_URI,

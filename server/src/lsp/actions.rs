@@ -75,6 +75,7 @@ fn hover_text(f: &Finding) -> String {
 pub async fn hover(state: &Arc<State>, params: HoverParams) -> Option<Hover> {
     let uri = params.text_document_position_params.text_document.uri;
     let a = state.current_analysis(&uri).await?;
+    State::test_panic(state.panic_on.as_deref(), &a.text, "hover");
     let lines = Lines::new(&a.text, state.encoding());
     let offset = lines.offset(params.text_document_position_params.position);
     let hits: Vec<&Finding> = a

@@ -107,6 +107,27 @@ fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
     roots
 }
 
+/// Run a request handler in a task of its own: a panic in it becomes an error response and a log
+/// line instead of taking the server down.
+async fn guarded<T: Send + 'static>(
+    state: &State,
+    what: &str,
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T> {
+    match tokio::spawn(work).await {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            let message = format!("{what} failed: {e}");
+            state.log(MessageType::ERROR, message.clone()).await;
+            Err(Error {
+                code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
+                message: message.into(),
+                data: None,
+            })
+        }
+    }
+}
+
 /// `{"online": bool}` from the `chainwarden` settings section.
 fn online_setting(value: &Value) -> Option<bool> {
     value.get("online").and_then(Value::as_bool)
@@ -122,9 +143,10 @@ async fn pull_configuration(state: &State) {
     };
     match state.client.configuration(vec![item]).await {
         Ok(values) => {
+            // A client without the setting keeps what `initializationOptions` said.
             let online = values.first().and_then(online_setting);
-            if let Ok(mut o) = state.online_override.write() {
-                *o = online;
+            if let (Some(online), Ok(mut o)) = (online, state.online_override.write()) {
+                *o = Some(online);
             }
         }
         Err(e) => {
@@ -144,6 +166,14 @@ impl LanguageServer for Backend {
         let _ = self.state.negotiated.set(negotiated);
         if let Ok(mut roots) = self.state.roots.write() {
             *roots = workspace_roots(&params);
+        }
+        // Clients may also pass the settings at start-up (`initializationOptions.online`).
+        let online = params
+            .initialization_options
+            .as_ref()
+            .and_then(online_setting);
+        if let (Some(online), Ok(mut o)) = (online, self.state.online_override.write()) {
+            *o = Some(online);
         }
         let encoding = match negotiated.encoding {
             Encoding::Utf8 => PositionEncodingKind::UTF8,
@@ -318,11 +348,19 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        Ok(actions::hover(&self.state, params).await)
+        let state = self.state.clone();
+        guarded(&self.state, "hover", async move {
+            actions::hover(&state, params).await
+        })
+        .await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let actions = actions::code_actions(&self.state, params).await;
+        let state = self.state.clone();
+        let actions = guarded(&self.state, "codeAction", async move {
+            actions::code_actions(&state, params).await
+        })
+        .await?;
         Ok((!actions.is_empty()).then_some(actions))
     }
 
@@ -347,7 +385,11 @@ impl LanguageServer for Backend {
                 None => return Err(Error::invalid_params("expected a document URI or nothing")),
             },
         };
-        match actions::pin_all(&self.state, uri).await {
+        let state = self.state.clone();
+        let outcome = guarded(&self.state, "pinAll", async move {
+            actions::pin_all(&state, uri).await
+        });
+        match outcome.await? {
             Ok(pinned) => Ok(Some(serde_json::json!({ "pinned": pinned }))),
             Err(message) => {
                 self.state

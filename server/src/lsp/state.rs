@@ -18,8 +18,8 @@ use tower_lsp_server::Client;
 use tree_sitter::Tree;
 
 /// Test-only trigger: when this environment variable is set (read once at startup), an analysis
-/// of a document containing its value panics. The protocol tests use it to prove that a panic in
-/// one analysis does not take the server down.
+/// (and a hover) of a document containing its value panics. The protocol tests use it to prove
+/// that a panic in one analysis or request does not take the server down.
 pub const TEST_PANIC_ENV: &str = "CHAINWARDEN_TEST_PANIC_ON";
 
 /// What the client told us in `initialize`.
@@ -114,6 +114,13 @@ impl State {
         }
     }
 
+    /// Panic when the test trigger ([`TEST_PANIC_ENV`]) is set and `text` contains it.
+    pub fn test_panic(panic_on: Option<&str>, text: &str, place: &str) {
+        if panic_on.is_some_and(|trigger| text.contains(trigger)) {
+            panic!("{TEST_PANIC_ENV} trigger found in the document ({place})");
+        }
+    }
+
     pub fn negotiated(&self) -> Negotiated {
         self.negotiated.get().copied().unwrap_or_default()
     }
@@ -191,11 +198,7 @@ impl State {
             }
             Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
                 || {
-                    if let Some(trigger) = panic_on.as_deref() {
-                        if text.contains(trigger) {
-                            panic!("{TEST_PANIC_ENV} trigger found in the document");
-                        }
-                    }
+                    State::test_panic(panic_on.as_deref(), &text, "analysis");
                     let facts = workspace::gather(&path, root.as_deref());
                     let syntax = match (kind, tree) {
                         (k, Some(tree)) if k.is_yaml() => Syntax::Yaml(tree),
