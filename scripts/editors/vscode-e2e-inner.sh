@@ -30,8 +30,7 @@ cat >"$profile/user-data/User/settings.json" <<'JSON'
   "workbench.tips.enabled": false,
   "chat.disableAIFeatures": true,
   "window.restoreWindows": "none",
-  "workbench.secondarySideBar.defaultVisibility": "hidden",
-  "chainwarden.trace.server": "messages"
+  "workbench.secondarySideBar.defaultVisibility": "hidden"
 }
 JSON
 

@@ -4,7 +4,7 @@
 -- Environment: CHAINWARDEN_BIN (server binary), CHAINWARDEN_NVIM_PLUGIN (editors/neovim),
 -- CHAINWARDEN_WORKSPACE (a copy of editors/tests/workspace with a .git folder),
 -- CHAINWARDEN_DOCKER_RULES (space-separated rule ids `chainwarden check` reports on the
--- Dockerfile; the editor must show each of them).
+-- Dockerfile; the editor must show each of them, and unpinned-image on FROM in any case).
 -- Prints one line per step; exits 0 when every step passed, 1 otherwise.
 
 local failures = 0
@@ -59,7 +59,13 @@ end
 local bin = env('CHAINWARDEN_BIN')
 local plugin = env('CHAINWARDEN_NVIM_PLUGIN')
 local workspace = env('CHAINWARDEN_WORKSPACE')
-local docker_rules = vim.split(os.getenv('CHAINWARDEN_DOCKER_RULES') or '', ' ', { trimempty = true })
+-- FROM node:20 must always give unpinned-image; the rest is whatever `check` reports.
+local docker_rules = { 'unpinned-image' }
+for _, rule in ipairs(vim.split(os.getenv('CHAINWARDEN_DOCKER_RULES') or '', ' ', { trimempty = true })) do
+  if rule ~= 'unpinned-image' then
+    docker_rules[#docker_rules + 1] = rule
+  end
+end
 
 vim.opt.runtimepath:prepend(plugin)
 vim.opt.swapfile = false
@@ -207,6 +213,36 @@ say('nvim ' .. vim.version().major .. '.' .. vim.version().minor .. '.' .. vim.v
 
 chainwarden.setup({ cmd = { bin, 'lsp' }, online = false })
 
+-- 0. Which files the set-up attaches to (by path, SPEC §1).
+step('path patterns choose the right files', function()
+  local cases = {
+    ['/r/.github/workflows/ci.yml'] = 'workflow',
+    ['/r/.github/workflows/sub/deploy.yaml'] = 'workflow',
+    ['/r/.github/actions/setup/action.yml'] = 'action',
+    ['/r/action.yaml'] = 'action',
+    ['/r/Dockerfile'] = 'dockerfile',
+    ['/r/Containerfile'] = 'dockerfile',
+    ['/r/docker/app.Dockerfile'] = 'dockerfile',
+    ['/r/Dockerfile.dev'] = 'dockerfile',
+    ['/r/Dockerfile-alpine'] = 'dockerfile',
+    ['/r/docker-compose.prod.yaml'] = 'compose',
+    ['/r/compose.yml'] = 'compose',
+    ['/r/package.json'] = 'package',
+    ['/r/src/index.ts'] = 'source',
+    ['/r/src/app.mjs'] = 'source',
+    ['/r/config.yml'] = false,
+    ['/r/.github/dependabot.yml'] = false,
+    ['/r/tsconfig.json'] = false,
+    ['/r/node_modules/x/package.json'] = false,
+    ['/r/node_modules/x/index.js'] = false,
+    ['/r/README.md'] = false,
+  }
+  for path, want in pairs(cases) do
+    local got = chainwarden.kind_of(path) or false
+    assert(got == want, path .. ': expected ' .. tostring(want) .. ', got ' .. tostring(got))
+  end
+end)
+
 -- 1. The workflow: diagnostics, hover, the Pin quick fix, the permissions quick fix.
 local wf, client = step('open .github/workflows/ci.yml and attach', function()
   return open('.github/workflows/ci.yml')
@@ -275,8 +311,7 @@ step(':ChainwardenPinAll pins every action in release.yml', function()
 end)
 
 -- 3. The Dockerfile.
-step('diagnostics on the Dockerfile: ' .. (#docker_rules > 0 and table.concat(docker_rules, ', ') or '(none: `chainwarden check` reports nothing on it)'), function()
-  assert(#docker_rules > 0, '`chainwarden check` reports no finding on the Dockerfile')
+step('diagnostics on the Dockerfile: ' .. table.concat(docker_rules, ', '), function()
   local df = open('Dockerfile')
   wait_for(table.concat(docker_rules, ', '), 15000, function()
     for _, rule in ipairs(docker_rules) do
@@ -286,6 +321,8 @@ step('diagnostics on the Dockerfile: ' .. (#docker_rules > 0 and table.concat(do
     end
     return true
   end, function() return codes(df) end)
+  local from = find_diagnostic(df, 'unpinned-image')
+  assert(from.lnum == 0, 'unpinned-image should be on the FROM line, not line ' .. (from.lnum + 1))
   say('      diagnostics: ' .. codes(df))
 end)
 

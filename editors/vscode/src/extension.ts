@@ -34,6 +34,8 @@ const SERVER_PIN_ALL = "chainwarden.pinAll";
 type ServerState = "starting" | "running" | "stopped" | "error";
 
 let client: LanguageClient | undefined;
+// True while we stop the client ourselves, so an unexpected stop shows as an error.
+let stopping = false;
 let output: vscode.OutputChannel;
 let statusItem: vscode.StatusBarItem;
 
@@ -69,10 +71,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
 export async function deactivate(): Promise<void> {
   const running = client;
-  client = undefined;
   if (running) {
+    stopping = true;
     await running.stop();
   }
+  client = undefined;
 }
 
 async function start(context: vscode.ExtensionContext): Promise<void> {
@@ -105,8 +108,12 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
       setStatus("running");
     } else if (event.newState === State.Starting) {
       setStatus("starting");
-    } else if (event.newState === State.Stopped && event.oldState === State.Running) {
-      setStatus("stopped");
+    } else if (event.newState === State.Stopped) {
+      if (stopping) {
+        setStatus("stopped");
+      } else {
+        setStatus("error", "the server exited; see the log");
+      }
     }
   });
   try {
@@ -120,14 +127,17 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
 
 async function restart(context: vscode.ExtensionContext): Promise<void> {
   const old = client;
-  client = undefined;
   if (old) {
+    stopping = true;
     try {
       await old.stop();
     } catch (err) {
       output.appendLine(`chainwarden: stopping the old server failed: ${String(err)}`);
+    } finally {
+      stopping = false;
     }
   }
+  client = undefined;
   await start(context);
 }
 

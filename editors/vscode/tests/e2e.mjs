@@ -46,6 +46,7 @@ async function screenshot(page, name) {
   return file;
 }
 
+let page;
 async function step(name, fn) {
   const t0 = Date.now();
   try {
@@ -54,6 +55,7 @@ async function step(name, fn) {
     return result;
   } catch (err) {
     failures += 1;
+    await screenshot(page, `FAILED-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => {});
     console.log(`FAIL  ${name} (${Date.now() - t0} ms): ${String(err && err.message ? err.message : err).split("\n")[0]}`);
     return undefined;
   }
@@ -85,6 +87,18 @@ async function problemRows(page) {
   return page.$$eval(".markers-panel .monaco-list-row", (nodes) =>
     nodes.map((n) => (n.textContent || "").replace(/\u00a0/g, " ")),
   );
+}
+
+// Shows the Problems panel (Control+Shift+M toggles it, so only press it when hidden) and
+// narrows it with its filter box: the list is virtualised, rows scrolled out of view are absent.
+async function showProblems(page, filter) {
+  if (!(await page.locator(".markers-panel").isVisible().catch(() => false))) {
+    await page.keyboard.press("Control+Shift+M");
+  }
+  await page.waitForSelector(".markers-panel", { state: "visible", timeout: 10_000 });
+  const box = page.locator('.part.panel input[placeholder^="Filter"]').first();
+  await box.fill(filter); // fill() focuses it; a click can land on the "Showing n of m" badge
+  await page.waitForTimeout(500);
 }
 
 async function waitForProblems(page, ids, timeout = 20_000) {
@@ -147,7 +161,7 @@ await context.route("**/*", (route) => {
   console.log(`      blocked a request to ${host}`);
   return route.abort();
 });
-const page = await context.newPage();
+page = await context.newPage();
 
 const ready = await step("code-server workbench loads the workspace", async () => {
   await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`);
@@ -193,8 +207,7 @@ if (squiggle) {
   });
 
   await step("Problems panel lists unpinned-ci-actions and overpermissioned-workflow-token", async () => {
-    await page.keyboard.press("Control+Shift+M");
-    await page.waitForSelector(".markers-panel", { timeout: 10_000 });
+    await showProblems(page, "**/ci.yml");
     const rows = await waitForProblems(page, ["unpinned-ci-actions", "overpermissioned-workflow-token"]);
     const ours = rows.filter((r) => r.includes("chainwarden"));
     if (ours.length === 0) {
@@ -228,7 +241,7 @@ if (squiggle) {
 
   await step("permissions quick fix inserts a permissions: block", async () => {
     // Go to the finding through the Problems panel, then ask for its quick fixes there.
-    await page.keyboard.press("Control+Shift+M");
+    await showProblems(page, "**/ci.yml");
     const row = page.locator(".markers-panel .monaco-list-row", { hasText: "overpermissioned-workflow-token" }).first();
     await row.waitFor({ timeout: 10_000 });
     await row.dblclick();
@@ -251,6 +264,29 @@ if (opened) {
     await waitForLine(page, /uses: actions\/setup-node@[0-9a-f]{40} # v4\./);
     await page.waitForTimeout(500);
     await screenshot(page, "pin-all");
+  });
+}
+
+if (opened) {
+  await step("commands 'Restart Server' and 'Show Server Log': a second start in the log, running again", async () => {
+    await runCommand(page, "chainwarden: Restart Server");
+    await runCommand(page, "chainwarden: Show Server Log");
+    const deadline = Date.now() + 30_000;
+    let lines = [];
+    while (Date.now() < deadline) {
+      lines = await page.$$eval(".part.panel .monaco-editor .view-line", (nodes) =>
+        nodes.map((n) => (n.textContent || "").replace(/\u00a0/g, " ")),
+      );
+      if (lines.filter((l) => /chainwarden: starting .* lsp/.test(l)).length >= 2) {
+        break;
+      }
+      await page.waitForTimeout(250);
+    }
+    if (lines.filter((l) => /chainwarden: starting .* lsp/.test(l)).length < 2) {
+      throw new Error(`the log does not show a restart: ${lines.slice(0, 8).join(" / ")}`);
+    }
+    await page.waitForSelector('.statusbar-item[aria-label="chainwarden server running"]', { timeout: 15_000 });
+    await screenshot(page, "log");
   });
 }
 
