@@ -171,9 +171,13 @@ impl<'t> Scan<'t> {
                     }
                 }
             }
-            "shorthand_property_identifier" if is_ttl_key(self.text_of(node)) => {
+            "identifier" | "property_identifier" | "shorthand_property_identifier"
+                if is_ttl_key(self.text_of(node)) =>
+            {
                 self.has_expiry_signal = true;
             }
+            // `expiresAt > now` where `now` was taken from the clock earlier.
+            "binary_expression" if self.compares_with_now(node) => self.has_expiry_signal = true,
             "import_statement" => {
                 if let Some(src) = node.child_by_field_name("source") {
                     if self.string_value(src).as_deref() == Some("node-vault") {
@@ -255,6 +259,34 @@ impl<'t> Scan<'t> {
             cur = p;
         }
         false
+    }
+
+    fn compares_with_now(&self, node: Node) -> bool {
+        let op = node.child_by_field_name("operator").map(|o| o.kind());
+        if !matches!(op, Some("<" | ">" | "<=" | ">=")) {
+            return false;
+        }
+        let is_now = |n: Node| {
+            n.kind() == "identifier" && self.text_of(n).to_ascii_lowercase().contains("now")
+        };
+        [
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|side| {
+            // `now`, or `now - fetchedAt`
+            is_now(side)
+                || (side.kind() == "binary_expression"
+                    && [
+                        side.child_by_field_name("left"),
+                        side.child_by_field_name("right"),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(is_now))
+        })
     }
 
     /// `Date.now` / `performance.now`.
@@ -455,13 +487,40 @@ pub fn is_secret_command(ctor: &str) -> bool {
     matches!(ctor, "GetSecretValueCommand" | "BatchGetSecretValueCommand")
 }
 
-/// Object keys that configure an expiry on a cache (`ttl`, `stdTTL`, `maxAge`, `expiresAt`…).
+/// Names that configure or track an expiry (`ttl`, `CACHE_TTL_MS`, `stdTTL`, `maxAge`,
+/// `expiresAt`, `expiry`…).
 fn is_ttl_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
-    lower.contains("ttl")
-        || lower == "maxage"
-        || lower.starts_with("expires")
-        || lower.starts_with("expiry")
+    if lower.contains("maxage") || lower.contains("expir") {
+        return true;
+    }
+    // `ttl` as a word of the name, so that `allSettled` or `throttle` do not count.
+    lower.contains("ttl") && name_words(key).any(|w| w.eq_ignore_ascii_case("ttl"))
+}
+
+/// The words of an identifier: `CACHE_TTL_MS` → CACHE, TTL, MS; `stdTTL` → std, TTL;
+/// `ttlMs` → ttl, Ms.
+fn name_words(name: &str) -> impl Iterator<Item = &str> {
+    let bytes = name.as_bytes();
+    let mut cuts = vec![0];
+    for i in 1..bytes.len() {
+        let (prev, cur) = (bytes[i - 1], bytes[i]);
+        let next_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+        let boundary = !cur.is_ascii_alphanumeric()
+            || !prev.is_ascii_alphanumeric()
+            || (prev.is_ascii_lowercase() && cur.is_ascii_uppercase())
+            || (prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && next_lower);
+        if boundary {
+            cuts.push(i);
+        }
+    }
+    cuts.push(bytes.len());
+    let words: Vec<&str> = cuts
+        .windows(2)
+        .map(|w| name[w[0]..w[1]].trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.into_iter()
 }
 
 /// Is this `Date.now()` / `new Date()` part of a comparison (within a few levels)?
@@ -617,4 +676,46 @@ pub fn is_function(kind: &str) -> bool {
             | "arrow_function"
             | "method_definition"
     )
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+    use crate::syntax::js::{parse, Dialect};
+
+    fn expiry(src: &str) -> bool {
+        let tree = parse(Dialect::JavaScript, src, None);
+        Scan::new(&tree, src).has_expiry_signal
+    }
+
+    #[test]
+    fn expiry_signals() {
+        assert!(expiry("if (hit && now - hit.fetched < 300000) f();"));
+        assert!(expiry("if (Date.now() > expiresAt) f();"));
+        assert!(expiry("setInterval(refresh, 1000);"));
+        assert!(expiry("const c = new LRU({ ttl: 5 });"));
+        assert!(!expiry(
+            "await new Promise((r) => setTimeout(r, 10)); const t = Date.now();"
+        ));
+        assert!(!expiry("await Promise.allSettled(xs); throttle(x);"));
+    }
+
+    #[test]
+    fn ttl_names() {
+        for yes in [
+            "ttl",
+            "stdTTL",
+            "CACHE_TTL_MS",
+            "ttlMs",
+            "maxAge",
+            "expiresAt",
+            "EXPIRY",
+            "secretTtl",
+        ] {
+            assert!(is_ttl_key(yes), "{yes}");
+        }
+        for no in ["allSettled", "throttle", "settle", "title", "shuttleBus"] {
+            assert!(!is_ttl_key(no), "{no}");
+        }
+    }
 }

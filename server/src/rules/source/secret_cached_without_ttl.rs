@@ -17,6 +17,11 @@ const RULE: &str = "secret-cached-without-ttl";
 /// Bound on the data-flow work list, so pathological files stay cheap.
 const MAX_STEPS: usize = 5_000;
 
+/// `value.<method>(cb)`: `cb`'s first parameter receives the value (or one of its elements).
+const ELEMENT_CALLBACKS: &[&str] = &[
+    "then", "forEach", "map", "flatMap", "filter", "find", "some", "every",
+];
+
 /// Where a value flows to.
 enum Sink<'t> {
     Declarator(Node<'t>),
@@ -27,8 +32,10 @@ enum Sink<'t> {
     Return(Node<'t>),
     /// The value of this `.then(cb)` call (the callback returned it).
     Then(Node<'t>),
-    /// `value.then(cb)`: `cb`'s first parameter receives the value.
+    /// `value.then(cb)` and the like: `cb`'s first parameter receives the value.
     ThenCallback(Node<'t>),
+    /// `for (const x of value)`: `x` receives its elements.
+    ForOf(Node<'t>),
     Nowhere,
 }
 
@@ -140,6 +147,21 @@ pub fn check(scan: &Scan, reads: &[Read], out: &mut Vec<Finding>) {
                     );
                 }
             }
+            Sink::ForOf(stmt) => {
+                let Some(left) = stmt.child_by_field_name("left") else {
+                    continue;
+                };
+                for id in bound_identifiers(left) {
+                    taint_local(
+                        scan,
+                        id,
+                        scan.text_of(id),
+                        read,
+                        &mut tainted_locals,
+                        &mut work,
+                    );
+                }
+            }
             Sink::Nowhere => {}
         }
     }
@@ -231,7 +253,7 @@ fn sink_of<'t>(scan: &Scan<'t>, mut node: Node<'t>) -> Sink<'t> {
             "member_expression" if is_field("object") => {
                 let then = parent
                     .child_by_field_name("property")
-                    .is_some_and(|p| scan.text_of(p) == "then");
+                    .is_some_and(|p| ELEMENT_CALLBACKS.contains(&scan.text_of(p)));
                 let called = scan
                     .parent_of(parent)
                     .filter(|c| c.kind() == "call_expression");
@@ -274,6 +296,7 @@ fn sink_of<'t>(scan: &Scan<'t>, mut node: Node<'t>) -> Sink<'t> {
                 continue;
             }
             "variable_declarator" if is_field("value") => return Sink::Declarator(parent),
+            "for_in_statement" if is_field("right") => return Sink::ForOf(parent),
             "assignment_expression" | "augmented_assignment_expression" if is_field("right") => {
                 return Sink::Assign(parent)
             }
@@ -296,7 +319,7 @@ fn sink_of<'t>(scan: &Scan<'t>, mut node: Node<'t>) -> Sink<'t> {
 }
 
 /// A value returned from `func`: from a named function it reaches every call of that name; from
-/// a `.then(cb)` callback it becomes the value of the `.then(…)` call.
+/// a `.then(cb)` / `.map(cb)` callback it becomes (part of) the value of that call.
 fn returned_from<'t>(scan: &Scan<'t>, func: Node<'t>) -> Sink<'t> {
     let then_call = scan
         .parent_of(func)
@@ -305,7 +328,7 @@ fn returned_from<'t>(scan: &Scan<'t>, func: Node<'t>) -> Sink<'t> {
         .filter(|c| {
             c.kind() == "call_expression"
                 && c.child_by_field_name("function")
-                    .is_some_and(|f| scan.callee_name(f) == "then")
+                    .is_some_and(|f| matches!(scan.callee_name(f), "then" | "map" | "flatMap"))
         });
     match then_call {
         Some(call) => Sink::Then(call),

@@ -27,20 +27,19 @@ const REPORTING_METHODS: &[&str] = &[
 pub fn check(scan: &Scan, reads: &[Read], out: &mut Vec<Finding>) {
     let mut seen: HashSet<usize> = HashSet::new();
     for read in reads {
-        let Some(handler) = swallowing_handler(scan, read.node) else {
+        let found = swallowing_handler(scan, read.node)
+            .map(|h| (h, h.child(0).map(|k| k.byte_range())))
+            .or_else(|| swallowing_promise_catch(scan, read.node));
+        let Some((handler, keyword)) = found else {
             continue;
         };
-        if !seen.insert(handler.id()) {
+        if !seen.insert(handler.id()) || in_timer_callback(scan, handler) {
             continue;
         }
-        let keyword = handler
-            .child(0)
-            .map(|k| k.byte_range())
-            .unwrap_or(handler.byte_range());
         out.push(
             Finding::new(
                 RULE,
-                keyword,
+                keyword.unwrap_or(handler.byte_range()),
                 format!(
                     "this `catch` swallows a failed secret fetch ({}); the process carries on without the secret",
                     read.describe()
@@ -48,6 +47,69 @@ pub fn check(scan: &Scan, reads: &[Read], out: &mut Vec<Finding>) {
             )
             .related(read.node.byte_range(), format!("the secret is fetched here ({})", read.describe())),
         );
+    }
+}
+
+/// A background refresh (`setInterval(() => refresh().catch(log))`) that fails keeps the last
+/// good value; logging is the right reaction there.
+fn in_timer_callback(scan: &Scan, node: Node) -> bool {
+    let mut cur = node;
+    while let Some(p) = scan.parent_of(cur) {
+        if p.kind() == "call_expression"
+            && p.child_by_field_name("function")
+                .is_some_and(|f| matches!(scan.callee_name(f), "setInterval" | "setTimeout"))
+        {
+            return true;
+        }
+        cur = p;
+    }
+    false
+}
+
+/// `read.then(…).catch((e) => console.error(e))`: the `.catch(…)` call and its `catch` name.
+fn swallowing_promise_catch<'t>(
+    scan: &Scan<'t>,
+    read: Node<'t>,
+) -> Option<(Node<'t>, Option<std::ops::Range<usize>>)> {
+    let mut cur = read;
+    loop {
+        let member = scan.parent_of(cur).filter(|m| {
+            m.kind() == "member_expression"
+                && m.child_by_field_name("object")
+                    .is_some_and(|o| o.id() == cur.id())
+        })?;
+        let call = scan
+            .parent_of(member)
+            .filter(|c| c.kind() == "call_expression")?;
+        let property = member.child_by_field_name("property")?;
+        match scan.text_of(property) {
+            "then" | "finally" | "promise" => cur = call,
+            "catch" => {
+                let callback = super::scan::first_argument(call)?;
+                if !matches!(
+                    callback.kind(),
+                    "arrow_function" | "function_expression" | "function"
+                ) {
+                    return None;
+                }
+                let body = callback.child_by_field_name("body")?;
+                let param = callback
+                    .child_by_field_name("parameter")
+                    .or_else(|| {
+                        let params = callback.child_by_field_name("parameters")?;
+                        let first = params.named_child(0)?;
+                        Some(first.child_by_field_name("pattern").unwrap_or(first))
+                    })
+                    .map(|p| scan.text_of(p));
+                let benign = if body.kind() == "statement_block" {
+                    only_logs(scan, callback, body, param)
+                } else {
+                    is_empty_value(scan, body) || benign_expression(scan, callback, body, param)
+                };
+                return benign.then_some((call, Some(property.byte_range())));
+            }
+            _ => return None,
+        }
     }
 }
 
@@ -84,26 +146,28 @@ fn only_logs(scan: &Scan, handler: Node, body: Node, param: Option<&str>) -> boo
     statements.into_iter().all(|stmt| match stmt.kind() {
         "empty_statement" => true,
         "return_statement" => stmt.named_child(0).is_none_or(|v| is_empty_value(scan, v)),
-        "expression_statement" => {
-            let Some(mut expr) = stmt.named_child(0) else {
-                return true;
-            };
-            if expr.kind() == "await_expression" {
-                match expr.named_child(0) {
-                    Some(e) => expr = e,
-                    None => return true,
-                }
-            }
-            match expr.kind() {
-                "call_expression" => expr
-                    .child_by_field_name("function")
-                    .is_some_and(|f| REPORTING_METHODS.contains(&scan.callee_name(f))),
-                "assignment_expression" => benign_assignment(scan, handler, expr, param),
-                _ => false,
-            }
-        }
+        "expression_statement" => stmt
+            .named_child(0)
+            .is_none_or(|e| benign_expression(scan, handler, e, param)),
         _ => false,
     })
+}
+
+/// A logging call, or an assignment that leaves an empty value behind.
+fn benign_expression(scan: &Scan, handler: Node, mut expr: Node, param: Option<&str>) -> bool {
+    if expr.kind() == "await_expression" {
+        match expr.named_child(0) {
+            Some(e) => expr = e,
+            None => return true,
+        }
+    }
+    match expr.kind() {
+        "call_expression" => expr
+            .child_by_field_name("function")
+            .is_some_and(|f| REPORTING_METHODS.contains(&scan.callee_name(f))),
+        "assignment_expression" => benign_assignment(scan, handler, expr, param),
+        _ => false,
+    }
 }
 
 /// `secret = ""` falls through with an empty value; `ready = false` or `lastError = err` is a
