@@ -318,6 +318,8 @@ fn eq(a: &Val, b: &Val) -> Tri {
             }
         }
         (Ident(x), Ident(y)) => Tri::from_bool(x == y),
+        // GitHub names never contain `[`: an outsider is not `dependabot[bot]`.
+        (Ident(_), Str(s)) | (Str(s), Ident(_)) if s.contains('[') => Tri::False,
         (Num(x), Num(y)) => Tri::from_bool(x == y),
         (Bool(x), Bool(y)) => Tri::from_bool(x == y),
         (Null, Null) => Tri::True,
@@ -412,6 +414,7 @@ fn context(path: &str, event: &str) -> Val {
         {
             Val::Ident("fork-owner")
         }
+        "github.event.pull_request.user.login" if pr_like => Val::Ident("fork-author"),
         "github.event.pull_request.head.repo.fork" if pr_like => Val::Bool(true),
         "github.event.pull_request.merged" if pr_like => Val::Bool(false),
         "github.event.pull_request.author_association"
@@ -603,6 +606,20 @@ mod tests {
         assert!(!runs(
             "success() && github.event_name == 'schedule'",
             "pull_request"
+        ));
+    }
+
+    #[test]
+    fn bot_author_guard() {
+        let cond = "github.event.pull_request.user.login == 'dependabot[bot]'";
+        assert!(!runs(cond, "pull_request_target"));
+        assert!(runs(
+            "github.actor == 'dependabot[bot]'",
+            "pull_request_target"
+        ));
+        assert!(runs(
+            "github.event.pull_request.user.login != 'renovate[bot]'",
+            "pull_request_target"
         ));
     }
 

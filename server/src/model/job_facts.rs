@@ -905,6 +905,7 @@ fn classify_package_manager(
                 what: "semantic-release".into(),
             })
         }
+        ("npm" | "pnpm", "sbom") => push(Act::Sbom),
         ("npm", "config")
             if positional.get(1) == Some(&"set")
                 && positional.iter().any(|p| p.contains("_authToken")) =>

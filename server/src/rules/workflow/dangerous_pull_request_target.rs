@@ -3,6 +3,7 @@
 
 use crate::engine::Ctx;
 use crate::finding::Finding;
+use crate::model::job_facts::WorkflowFacts;
 use crate::model::workflow::{Job, Step, Workflow};
 use std::ops::Range;
 
@@ -77,33 +78,10 @@ fn names_marker(wf: &Workflow, value: &str, table: &[(&str, Needs)]) -> bool {
         .any(|(m, needs)| v.contains(m) && applies(wf, *needs))
 }
 
-/// An `if:` that keeps forks out: only same-repository heads, or never the privileged event.
-fn limited_to_trusted(cond: Option<&str>) -> bool {
-    let Some(c) = cond else { return false };
-    let c = normalise(c);
-    let same_repo = [
-        "head.repo.full_name==github.repository",
-        "github.repository==github.event.pull_request.head.repo.full_name",
-        "head_repository.full_name==github.repository",
-        "github.repository==github.event.workflow_run.head_repository.full_name",
-        "head.repo.fork==false",
-        "!github.event.pull_request.head.repo.fork",
-    ]
-    .iter()
-    .any(|m| c.contains(m));
-    let other_event = !c.contains("||")
-        && [
-            "github.event_name=='push'",
-            "github.event_name=='schedule'",
-            "github.event_name=='workflow_dispatch'",
-            "github.event_name=='release'",
-        ]
-        .iter()
-        .any(|m| c.contains(m));
-    same_repo || other_event
-}
+/// Events for which checking out the head is dangerous.
+const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run"];
 
-pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
+pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     if !applies(wf, Needs::Either) {
         return;
     }
@@ -111,15 +89,15 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
         .event("pull_request_target")
         .or_else(|| wf.event("workflow_run"))
         .map(|e| e.span.clone());
-    for job in &wf.jobs {
-        if limited_to_trusted(job.if_cond.as_ref().map(|s| s.text.as_str())) {
-            continue;
-        }
-        for step in &job.steps {
-            if limited_to_trusted(step.if_cond.as_ref().map(|s| s.text.as_str())) {
-                continue;
-            }
-            for (span, what) in head_checkouts(ctx.doc.text, wf, job, step) {
+    for jf in &facts.jobs {
+        let Some(job) = jf.job else { continue };
+        // The job's and step's `if:` (and `needs:`) may keep the privileged events out.
+        for sf in jf
+            .steps
+            .iter()
+            .filter(|sf| sf.events.iter().any(|e| PRIVILEGED.contains(&e.as_str())))
+        {
+            for (span, what) in head_checkouts(ctx.doc.text, wf, job, sf.step) {
                 let mut f = Finding::new(ID, span, what);
                 if let Some(t) = &trigger {
                     f = f.related(t.clone(), "privileged trigger: secrets and a write token");

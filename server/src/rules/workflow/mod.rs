@@ -35,7 +35,6 @@ pub type WorkflowRule = fn(&Ctx, &Workflow, &mut Vec<Finding>);
 /// Every workflow rule, in no particular order (findings are sorted by the engine).
 const RULES: &[WorkflowRule] = &[
     checkout_persist_credentials::check,
-    dangerous_pull_request_target::check,
     run_scripts::check,
     secrets_inherit::check,
     template_injection::check,
@@ -46,6 +45,7 @@ pub type FactsRule = fn(&Ctx, &Workflow, &WorkflowFacts, &mut Vec<Finding>);
 
 /// Rules that read the job/step facts (built once, only when one of these runs).
 const FACTS_RULES: &[FactsRule] = &[
+    dangerous_pull_request_target::check,
     install_scripts_with_secrets::check,
     long_lived_ci_secrets::check,
     missing_sbom::check,

@@ -103,8 +103,15 @@ fn uploads_assets(text: &str, step: &Step, span: &Span) -> bool {
         return run_uploads_assets(&text[span.clone()]);
     };
     let has = |k: &str| {
-        step.with_value(k)
-            .is_some_and(|v| !v.text.trim().is_empty())
+        step.with_value(k).is_some_and(|v| {
+            let files: Vec<&str> = v
+                .text
+                .split(['\n', ','])
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .collect();
+            !files.is_empty() && !files.iter().all(|f| is_sbom_file(f))
+        })
     };
     match action.as_str() {
         "softprops/action-gh-release" => has("files"),
@@ -121,6 +128,15 @@ fn run_uploads_assets(command: &str) -> bool {
         return true;
     };
     let args: Vec<&str> = cmd.args().iter().map(|w| w.value.as_str()).collect();
+    if args.get(1) == Some(&"upload") {
+        // `gh release upload <tag> <files…>`: only SBOMs is publishing the SBOM itself.
+        let files: Vec<&&str> = args[2..]
+            .iter()
+            .filter(|a| !a.starts_with('-'))
+            .skip(1)
+            .collect();
+        return files.is_empty() || !files.iter().all(|f| is_sbom_file(f));
+    }
     if args.get(1) != Some(&"create") {
         return true;
     }
@@ -150,6 +166,12 @@ fn run_uploads_assets(command: &str) -> bool {
         }
     }
     positional > 1
+}
+
+/// A file name that is an SBOM (`sbom.zip`, `app.spdx.json`, `bom.cdx.json`).
+fn is_sbom_file(f: &str) -> bool {
+    let f = f.to_ascii_lowercase();
+    f.contains("sbom") || f.contains(".spdx") || f.contains(".cdx") || f.contains("cyclonedx")
 }
 
 /// Whether anything in the workflow produces build provenance.
