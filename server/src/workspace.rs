@@ -57,6 +57,9 @@ pub struct Facts {
     pub npmrc_ignore_scripts: bool,
     /// Files these facts were read from: when one changes, gather again (language server).
     pub depends_on: Vec<PathBuf>,
+    /// Tag → commit knowledge beyond the built-in table (the online resolver's cache), filled
+    /// by the shells when online resolution is enabled.
+    pub pins: Option<std::sync::Arc<dyn crate::resolve::PinSource>>,
 }
 
 impl Facts {

@@ -1,1 +1,44 @@
 //! Tag → commit resolution: the built-in table, and (only when enabled) the GitHub API.
+//!
+//! Rules ask [`resolve`] / [`version_for_sha`], which consult the built-in table first
+//! ([`tags`]) and then any [`PinSource`] the shell put into the workspace facts (the online
+//! resolver's cache). The engine itself never does I/O.
+
+pub mod tags;
+
+use crate::workspace::Facts;
+pub use tags::Pin;
+
+/// Extra tag → commit knowledge beyond the built-in table (e.g. the online resolver's on-disk
+/// cache, filled by the shells before analysis). Lookups must be cheap and must not block on
+/// the network.
+pub trait PinSource: Send + Sync + std::fmt::Debug {
+    /// The commit `git_ref` (tag, branch) of `repo` (`owner/repo`) points to.
+    fn commit(&self, repo: &str, git_ref: &str) -> Option<String>;
+    /// Version tags known to point at `sha` in `repo`.
+    fn tags_at(&self, repo: &str, sha: &str) -> Vec<String>;
+}
+
+/// Where a ref resolves to: the built-in table first, then the extra source in `facts`.
+pub fn resolve(facts: &Facts, repo: &str, git_ref: &str) -> Option<Pin> {
+    if let Some(pin) = tags::lookup(repo, git_ref) {
+        return Some(pin);
+    }
+    let extra = facts.pins.as_deref()?;
+    let sha = extra.commit(repo, git_ref)?.to_ascii_lowercase();
+    let version = version_for_sha(facts, repo, &sha).unwrap_or_else(|| git_ref.to_string());
+    Some(Pin { sha, version })
+}
+
+/// The most specific version tag on `sha`, from the table or the extra source.
+pub fn version_for_sha(facts: &Facts, repo: &str, sha: &str) -> Option<String> {
+    tags::version_for_sha(repo, sha).or_else(|| {
+        let extra = facts.pins.as_deref()?;
+        tags::most_specific(extra.tags_at(repo, sha).iter().map(String::as_str)).map(str::to_string)
+    })
+}
+
+/// The commit a tag points to, from the table or the extra source.
+pub fn tag_commit(facts: &Facts, repo: &str, tag: &str) -> Option<String> {
+    tags::tag_commit(repo, tag).or_else(|| facts.pins.as_deref()?.commit(repo, tag))
+}
