@@ -1,6 +1,7 @@
 //! Building and applying text edits. Fix builders for each family live beside this module.
 
 pub mod permissions;
+pub mod pin;
 pub mod step_map;
 
 use crate::finding::Edit;

@@ -28,6 +28,8 @@ struct RepoTags {
     by_tag: HashMap<String, String>,
     /// commit → tags.
     by_commit: HashMap<String, Vec<String>>,
+    /// Annotated tags (a tool may have pinned the tag object's SHA instead of the commit's).
+    annotated: std::collections::HashSet<String>,
 }
 
 static TABLE: LazyLock<HashMap<String, RepoTags>> = LazyLock::new(|| {
@@ -42,8 +44,15 @@ static TABLE: LazyLock<HashMap<String, RepoTags>> = LazyLock::new(|| {
             continue;
         }
         let entry = table.entry(repo.to_ascii_lowercase()).or_default();
+        if cols.next() == Some("yes") {
+            entry.annotated.insert(tag.to_string());
+        }
         entry.by_tag.insert(tag.to_string(), commit.clone());
-        entry.by_commit.entry(commit).or_default().push(tag.to_string());
+        entry
+            .by_commit
+            .entry(commit)
+            .or_default()
+            .push(tag.to_string());
     }
     table
 });
@@ -82,6 +91,11 @@ pub fn lookup(repo: &str, git_ref: &str) -> Option<Pin> {
     Some(Pin { sha, version })
 }
 
+/// Whether the tag is an annotated tag (its own object SHA differs from the commit's).
+pub fn is_annotated(repo: &str, tag: &str) -> bool {
+    repo_tags(repo).is_some_and(|t| t.annotated.contains(tag))
+}
+
 /// The commit a tag points to.
 pub fn tag_commit(repo: &str, tag: &str) -> Option<String> {
     repo_tags(repo)?.by_tag.get(tag).cloned()
@@ -89,11 +103,12 @@ pub fn tag_commit(repo: &str, tag: &str) -> Option<String> {
 
 /// Every tag on a commit, most specific first.
 pub fn tags_for_sha(repo: &str, sha: &str) -> Vec<String> {
-    let Some(tags) = repo_tags(repo).and_then(|t| t.by_commit.get(&sha.to_ascii_lowercase())) else {
+    let Some(tags) = repo_tags(repo).and_then(|t| t.by_commit.get(&sha.to_ascii_lowercase()))
+    else {
         return vec![];
     };
     let mut out = tags.clone();
-    out.sort_by(|a, b| specificity(b).cmp(&specificity(a)));
+    out.sort_by_key(|t| std::cmp::Reverse(specificity(t)));
     out
 }
 
@@ -109,7 +124,10 @@ pub fn most_specific<'a>(tags: impl Iterator<Item = &'a str>) -> Option<&'a str>
 
 /// Sort key: release before pre-release, then more components, then the higher version.
 fn specificity(tag: &str) -> (bool, usize, Vec<u64>) {
-    let v = tag.strip_prefix('v').or_else(|| tag.strip_prefix('V')).unwrap_or(tag);
+    let v = tag
+        .strip_prefix('v')
+        .or_else(|| tag.strip_prefix('V'))
+        .unwrap_or(tag);
     let (core, pre) = match v.find(['-', '+']) {
         Some(i) => (&v[..i], true),
         None => (v, false),
@@ -123,14 +141,24 @@ pub fn is_exact_version(tag: &str) -> bool {
     let v = tag.strip_prefix('v').unwrap_or(tag);
     let core = v.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<&str> = core.split('.').collect();
-    parts.len() >= 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `v4`, `v4.2`, `4.2.2`, `v2.0.0-beta.1`: looks like a version tag.
 pub fn is_version_like(tag: &str) -> bool {
-    let v = tag.strip_prefix('v').or_else(|| tag.strip_prefix('V')).unwrap_or(tag);
+    let v = tag
+        .strip_prefix('v')
+        .or_else(|| tag.strip_prefix('V'))
+        .unwrap_or(tag);
     v.as_bytes().first().is_some_and(u8::is_ascii_digit)
-        && v.split(['-', '+']).next().unwrap_or("").split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && v.split(['-', '+'])
+            .next()
+            .unwrap_or("")
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -143,29 +171,58 @@ mod tests {
         assert_eq!(pin.sha, tag_commit("actions/checkout", "v4").unwrap());
         assert!(is_exact_version(&pin.version), "{}", pin.version);
         assert!(pin.version.starts_with("v4."));
-        assert_eq!(tag_commit("actions/checkout", &pin.version).unwrap(), pin.sha);
+        assert_eq!(
+            tag_commit("actions/checkout", &pin.version).unwrap(),
+            pin.sha
+        );
     }
 
     #[test]
     fn exact_tags_and_case_insensitive_repos() {
         let sha = "11bd71901bbe5b1630ceea73d27597364c9af683";
-        assert_eq!(tag_commit("actions/checkout", "v4.2.2").as_deref(), Some(sha));
+        assert_eq!(
+            tag_commit("actions/checkout", "v4.2.2").as_deref(),
+            Some(sha)
+        );
         assert_eq!(lookup("Actions/Checkout", "v4.2.2").unwrap().sha, sha);
-        assert_eq!(version_for_sha("actions/checkout", sha).as_deref(), Some("v4.2.2"));
-        assert_eq!(version_for_sha("ACTIONS/checkout", &sha.to_uppercase()).as_deref(), Some("v4.2.2"));
+        assert_eq!(
+            version_for_sha("actions/checkout", sha).as_deref(),
+            Some("v4.2.2")
+        );
+        assert_eq!(
+            version_for_sha("ACTIONS/checkout", &sha.to_uppercase()).as_deref(),
+            Some("v4.2.2")
+        );
         // A path inside the repository is ignored.
         assert!(lookup("github/codeql-action/upload-sarif", "v3").is_some());
         assert!(lookup("azure/login", "v2").is_some());
         assert!(lookup("actions/checkout", "main").is_none());
         assert!(lookup("nobody/nothing", "v1").is_none());
+        assert!(is_annotated("codecov/codecov-action", "v2.1.0"));
+        assert!(!is_annotated("actions/stale", "v3.0.18"));
     }
 
     #[test]
     fn version_shapes() {
-        assert!(is_exact_version("v4.2.2") && is_exact_version("1.0.0") && is_exact_version("v2.0.0-rc.1"));
+        assert!(
+            is_exact_version("v4.2.2")
+                && is_exact_version("1.0.0")
+                && is_exact_version("v2.0.0-rc.1")
+        );
         assert!(!is_exact_version("v4") && !is_exact_version("v4.2") && !is_exact_version("main"));
-        assert!(is_version_like("v4") && is_version_like("4.1") && !is_version_like("main") && !is_version_like("v"));
-        assert_eq!(most_specific(["v1", "v1.0.7", "v1.0"].into_iter()), Some("v1.0.7"));
-        assert_eq!(most_specific(["v2.0.0-beta.1", "v2"].into_iter()), Some("v2"));
+        assert!(
+            is_version_like("v4")
+                && is_version_like("4.1")
+                && !is_version_like("main")
+                && !is_version_like("v")
+        );
+        assert_eq!(
+            most_specific(["v1", "v1.0.7", "v1.0"].into_iter()),
+            Some("v1.0.7")
+        );
+        assert_eq!(
+            most_specific(["v2.0.0-beta.1", "v2"].into_iter()),
+            Some("v2")
+        );
     }
 }

@@ -8,6 +8,8 @@ mod install_scripts_with_secrets;
 mod long_lived_ci_secrets;
 mod missing_sbom;
 mod npm_token_publish;
+pub mod overpermissioned_workflow_token;
+pub mod pin_comment_mismatch;
 mod provenance_without_id_token;
 mod release_scope;
 mod release_without_provenance;
@@ -17,7 +19,10 @@ mod secret_written_to_file;
 mod secrets_in_pr_workflow;
 mod secrets_inherit;
 mod template_injection;
+pub mod token_needs;
 mod trusted_publishing_npm_too_old;
+pub mod unpinned_ci_actions;
+pub mod unpinned_image;
 mod unsigned_artifacts;
 mod unsigned_container_image;
 mod untrusted_publish_trigger;
@@ -38,6 +43,10 @@ const RULES: &[WorkflowRule] = &[
     run_scripts::check,
     secrets_inherit::check,
     template_injection::check,
+    unpinned_ci_actions::check,
+    pin_comment_mismatch::check,
+    overpermissioned_workflow_token::check,
+    unpinned_image::check,
 ];
 
 /// A workflow rule that also reads the shared job/step facts ([`WorkflowFacts`]).

@@ -1,0 +1,578 @@
+//! What a job's `GITHUB_TOKEN` must be allowed to do, from its steps: well-known actions (the
+//! table in `data/action-permissions.toml`), `run:` commands (`gh pr …`, `git push`,
+//! `npm publish --provenance`, …) and `actions/github-script` API calls.
+//!
+//! The answer is either the exact set of scopes or "unknown" with the step that makes it so
+//! (an action handed the token whose needs are not in the table, `gh api`, a reusable workflow).
+
+use crate::finding::Span;
+use crate::model::workflow::{Job, Level, Step, UsesTarget, Workflow};
+use crate::syntax::shell;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+static TABLE_TOML: &str = include_str!("../../../../data/action-permissions.toml");
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct ActionEntry {
+    #[serde(default)]
+    needs: BTreeMap<String, String>,
+    #[serde(default)]
+    prefix: bool,
+    unknown: Option<String>,
+    #[serde(default)]
+    when: Vec<Condition>,
+    #[serde(default)]
+    token_inputs: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Condition {
+    input: Option<String>,
+    #[serde(default)]
+    contains: Vec<String>,
+    without: Option<String>,
+    #[serde(default)]
+    needs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Table {
+    actions: HashMap<String, ActionEntry>,
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    toml::from_str(TABLE_TOML)
+        .expect("data/action-permissions.toml is valid (checked by a unit test)")
+});
+
+/// Scopes a job needs: scope → (level, what needs it).
+pub type Needs = BTreeMap<String, (Level, String)>;
+
+#[derive(Clone, Debug)]
+pub enum JobNeeds {
+    Known(Needs),
+    /// The needs cannot be told; `reason` names the step, `span` points at it.
+    Unknown {
+        reason: String,
+        span: Span,
+    },
+}
+
+/// Input names that usually carry a GitHub token.
+const TOKEN_INPUTS: &[&str] = &[
+    "token",
+    "github-token",
+    "github_token",
+    "repo-token",
+    "repo_token",
+    "gh-token",
+    "gh_token",
+    "GITHUB_TOKEN",
+];
+
+/// The text refers to the workflow's own token.
+pub fn mentions_github_token(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.contains("secrets.github_token")
+        || l.contains("github.token")
+        || l.contains("secrets['github_token']")
+}
+
+fn add(needs: &mut Needs, scope: &str, level: Level, why: &str) {
+    match needs.get(scope) {
+        Some((l, _)) if *l >= level => {}
+        _ => {
+            needs.insert(scope.to_string(), (level, why.to_string()));
+        }
+    }
+}
+
+fn add_map(needs: &mut Needs, map: &BTreeMap<String, String>, why: &str) {
+    for (scope, level) in map {
+        if let Some(l) = Level::parse(level) {
+            add(needs, scope, l, why);
+        }
+    }
+}
+
+fn entry_for(action: &str) -> Option<&'static ActionEntry> {
+    if let Some(e) = TABLE.actions.get(action) {
+        return Some(e);
+    }
+    let mut cut = action;
+    while let Some((head, _)) = cut.rsplit_once('/') {
+        if let Some(e) = TABLE.actions.get(head).filter(|e| e.prefix) {
+            return Some(e);
+        }
+        cut = head;
+    }
+    None
+}
+
+/// What a whole job needs.
+pub fn job_needs(wf: &Workflow, job: &Job) -> JobNeeds {
+    let mut needs = Needs::new();
+    if let Some(uses) = &job.uses {
+        let target = match &uses.target {
+            UsesTarget::Repo(r) => r.action_lower(),
+            UsesTarget::Local(p) => p.clone(),
+            UsesTarget::Docker(d) => d.image.clone(),
+        };
+        return match entry_for(&target).filter(|e| e.unknown.is_none()) {
+            Some(e) => {
+                add_map(&mut needs, &e.needs, &target);
+                JobNeeds::Known(needs)
+            }
+            None => JobNeeds::Unknown {
+                reason: format!(
+                    "job `{}` calls the reusable workflow {target}, whose needs are unknown",
+                    job.id
+                ),
+                span: uses.raw.span.clone(),
+            },
+        };
+    }
+    let default_checkout = job.steps.iter().any(|s| {
+        s.action().is_some_and(|a| a == "actions/checkout")
+            && s.with_value("persist-credentials")
+                .is_none_or(|v| v.text.trim() != "false")
+            && s.with_value("token")
+                .is_none_or(|v| mentions_github_token(&v.text))
+    });
+    for step in &job.steps {
+        let result = if step.uses.is_some() {
+            action_needs(step, &mut needs)
+        } else if step.run.is_some() {
+            run_needs(wf, job, step, default_checkout, &mut needs)
+        } else {
+            Ok(())
+        };
+        if let Err(reason) = result {
+            return JobNeeds::Unknown {
+                reason,
+                span: step.span.clone(),
+            };
+        }
+    }
+    JobNeeds::Known(needs)
+}
+
+fn step_is_given_token(step: &Step) -> bool {
+    step.with.iter().chain(step.env.iter()).any(|kv| {
+        kv.value
+            .as_ref()
+            .is_some_and(|v| mentions_github_token(&v.text))
+    })
+}
+
+fn action_needs(step: &Step, needs: &mut Needs) -> Result<(), String> {
+    let uses = step.uses.as_ref().expect("checked by caller");
+    let action = match &uses.target {
+        UsesTarget::Repo(r) => r.action_lower(),
+        UsesTarget::Local(_) | UsesTarget::Docker(_) => {
+            if step_is_given_token(step) {
+                return Err(format!("step `{}` is given the GITHUB_TOKEN", step.label()));
+            }
+            return Ok(());
+        }
+    };
+    let entry = entry_for(&action);
+    // A token input set to another token: the action uses that one.
+    let token_inputs: Vec<&str> = match entry {
+        Some(e) if !e.token_inputs.is_empty() => {
+            e.token_inputs.iter().map(String::as_str).collect()
+        }
+        _ => TOKEN_INPUTS.to_vec(),
+    };
+    let other_token = step.with.iter().any(|kv| {
+        token_inputs.contains(&kv.name.as_str())
+            && kv
+                .value
+                .as_ref()
+                .is_some_and(|v| !v.text.trim().is_empty() && !mentions_github_token(&v.text))
+    });
+    if other_token {
+        return Ok(());
+    }
+    let Some(entry) = entry else {
+        if step_is_given_token(step) {
+            return Err(format!(
+                "step `{}` is given the GITHUB_TOKEN and {action} is not in the permissions table",
+                step.label()
+            ));
+        }
+        return Ok(());
+    };
+    if action == "actions/github-script" {
+        return github_script_needs(step, needs);
+    }
+    if let Some(why) = &entry.unknown {
+        return Err(format!("step `{}` uses {action}: {why}", step.label()));
+    }
+    add_map(needs, &entry.needs, &action);
+    for cond in &entry.when {
+        let present = |name: &str| step.with.iter().any(|kv| kv.name == name);
+        let input_ok = match &cond.input {
+            None => true,
+            Some(name) => match step.with.iter().find(|kv| kv.name == *name) {
+                None => false,
+                Some(kv) if cond.contains.is_empty() => {
+                    kv.value.as_ref().is_none_or(|v| !v.text.trim().is_empty())
+                }
+                Some(kv) => {
+                    let v = kv
+                        .value
+                        .as_ref()
+                        .map(|v| v.text.to_ascii_lowercase())
+                        .unwrap_or_default();
+                    cond.contains
+                        .iter()
+                        .any(|c| v.contains(&c.to_ascii_lowercase()))
+                }
+            },
+        };
+        let without_ok = cond.without.as_deref().is_none_or(|w| !present(w));
+        if input_ok && without_ok {
+            let why = match &cond.input {
+                Some(i) => format!("{action} ({i})"),
+                None => action.clone(),
+            };
+            add_map(needs, &cond.needs, &why);
+        }
+    }
+    Ok(())
+}
+
+/// `github.rest.<namespace>.<method>(` calls in an actions/github-script script.
+fn github_script_needs(step: &Step, needs: &mut Needs) -> Result<(), String> {
+    let Some(script) = step.with_value("script") else {
+        return Ok(());
+    };
+    let s = &script.text;
+    if s.contains("github.graphql") || s.contains("github.request") || s.contains("octokit") {
+        return Err(format!(
+            "step `{}` calls the GitHub API in a way chainwarden cannot read",
+            step.label()
+        ));
+    }
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find("github.") {
+        rest = &rest[i + "github.".len()..];
+        let path: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
+            .collect();
+        let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+        let has_rest = parts.first() == Some(&"rest");
+        let parts = if has_rest { &parts[1..] } else { &parts[..] };
+        // `github.event…` and other context fields are not API calls; `github.rest.x.y` is one
+        // even when handed to `github.paginate`.
+        let call = rest[path.len()..].trim_start().starts_with('(');
+        if parts.len() < 2 || (!has_rest && !call) {
+            continue;
+        }
+        let (ns, method) = (parts[0], parts[1]);
+        let read = ["get", "list", "check", "compare", "download"]
+            .iter()
+            .any(|p| method.starts_with(p));
+        let level = if read { Level::Read } else { Level::Write };
+        let scope = match (ns, method) {
+            ("issues", _) | ("reactions", _) => "issues",
+            ("pulls", _) => "pull-requests",
+            ("repos", m) if m.contains("CommitStatus") => "statuses",
+            ("repos", m) if m.contains("Deployment") => "deployments",
+            ("repos", _) | ("git", _) => "contents",
+            ("actions", _) => "actions",
+            ("checks", _) => "checks",
+            ("packages", _) => "packages",
+            ("users", _) | ("search", _) | ("meta", _) | ("rateLimit", _) => continue,
+            _ => {
+                return Err(format!(
+                    "step `{}` calls github.rest.{ns}.{method}, whose permissions are unknown",
+                    step.label()
+                ))
+            }
+        };
+        add(needs, scope, level, &format!("github.rest.{ns}.{method}"));
+    }
+    Ok(())
+}
+
+/// Where a `run:` step's `gh` gets its token.
+#[derive(PartialEq)]
+enum TokenSource {
+    GithubToken,
+    Other,
+    Absent,
+}
+
+fn gh_token_source(wf: &Workflow, job: &Job, step: &Step) -> TokenSource {
+    let names = ["GH_TOKEN", "GITHUB_TOKEN"];
+    let scopes = [&step.env, &job.env, &wf.env];
+    for env in scopes {
+        if let Some(kv) = env.iter().find(|kv| names.contains(&kv.name.as_str())) {
+            let v = kv.value.as_ref().map(|v| v.text.as_str()).unwrap_or("");
+            return if mentions_github_token(v) {
+                TokenSource::GithubToken
+            } else {
+                TokenSource::Other
+            };
+        }
+    }
+    let run = step.run.as_ref().map(|r| r.text.as_str()).unwrap_or("");
+    if mentions_github_token(run) {
+        TokenSource::GithubToken
+    } else {
+        TokenSource::Absent
+    }
+}
+
+fn run_needs(
+    wf: &Workflow,
+    job: &Job,
+    step: &Step,
+    default_checkout: bool,
+    needs: &mut Needs,
+) -> Result<(), String> {
+    let run = step.run.as_ref().expect("checked by caller");
+    let script = shell::parse(&run.text);
+    let token = gh_token_source(wf, job, step);
+    let provenance_env = [&step.env, &job.env, &wf.env].iter().any(|env| {
+        env.iter().any(|kv| {
+            kv.name.eq_ignore_ascii_case("NPM_CONFIG_PROVENANCE")
+                && kv.value.as_ref().is_some_and(|v| v.text.trim() == "true")
+        })
+    });
+    let mut recognised = false;
+    for cmd in &script.commands {
+        let Some(program) = cmd.program_name() else {
+            continue;
+        };
+        let args: Vec<&str> = cmd.args().iter().map(|w| w.value.as_str()).collect();
+        let positional: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|a| !a.starts_with('-'))
+            .collect();
+        match program {
+            "gh" => {
+                recognised = true;
+                if token != TokenSource::GithubToken {
+                    continue;
+                }
+                let group = positional.first().copied().unwrap_or("");
+                let verb = positional.get(1).copied().unwrap_or("");
+                let label = format!("gh {group} {verb}").trim().to_string();
+                match gh_scope(group, verb) {
+                    GhNeed::Scope(scope, level) => add(needs, scope, level, &label),
+                    GhNeed::Nothing => {}
+                    GhNeed::Unknown => {
+                        return Err(format!(
+                            "step `{}` runs `{label}` with the GITHUB_TOKEN",
+                            step.label()
+                        ));
+                    }
+                }
+            }
+            "git" if positional.first() == Some(&"push") => {
+                recognised = true;
+                if default_checkout || mentions_github_token(&run.text) {
+                    add(needs, "contents", Level::Write, "git push");
+                }
+            }
+            "npm" | "pnpm" | "yarn"
+                if positional.contains(&"publish")
+                    && (args.contains(&"--provenance") || provenance_env) =>
+            {
+                let why = format!("{program} publish --provenance");
+                add(needs, "id-token", Level::Write, &why);
+            }
+            "cosign"
+                if matches!(
+                    positional.first().copied(),
+                    Some("sign" | "attest" | "sign-blob" | "attest-blob")
+                ) && !args
+                    .iter()
+                    .any(|a| *a == "--key" || a.starts_with("--key=")) =>
+            {
+                let why = format!("cosign {} (keyless)", positional[0]);
+                add(needs, "id-token", Level::Write, &why);
+            }
+            "semantic-release" => {
+                recognised = true;
+                for scope in ["contents", "issues", "pull-requests"] {
+                    add(needs, scope, Level::Write, "semantic-release");
+                }
+            }
+            "npx"
+                if positional
+                    .first()
+                    .is_some_and(|p| p.starts_with("semantic-release")) =>
+            {
+                recognised = true;
+                for scope in ["contents", "issues", "pull-requests"] {
+                    add(needs, scope, Level::Write, "semantic-release");
+                }
+            }
+            "goreleaser" => {
+                recognised = true;
+                if positional.first().is_none_or(|p| *p == "release") {
+                    add(needs, "contents", Level::Write, "goreleaser release");
+                }
+            }
+            "curl" | "wget"
+                if token == TokenSource::GithubToken
+                    && args.iter().any(|a| {
+                        a.contains("api.github.com")
+                            || a.contains("GITHUB_API_URL")
+                            || mentions_github_token(a)
+                            || a.contains("GITHUB_TOKEN")
+                            || a.contains("GH_TOKEN")
+                    }) =>
+            {
+                return Err(format!(
+                    "step `{}` calls the GitHub API with the token",
+                    step.label()
+                ));
+            }
+            _ => {}
+        }
+    }
+    // The token is handed to a script whose use of it cannot be read.
+    let given = step.env.iter().any(|kv| {
+        kv.value
+            .as_ref()
+            .is_some_and(|v| mentions_github_token(&v.text))
+    }) || mentions_github_token(&run.text);
+    if given && !recognised {
+        return Err(format!("step `{}` is given the GITHUB_TOKEN", step.label()));
+    }
+    Ok(())
+}
+
+enum GhNeed {
+    Scope(&'static str, Level),
+    Nothing,
+    Unknown,
+}
+
+/// What `gh <group> <verb>` needs.
+fn gh_scope(group: &str, verb: &str) -> GhNeed {
+    use GhNeed::*;
+    let reads = |scope| Scope(scope, Level::Read);
+    let writes = |scope| Scope(scope, Level::Write);
+    let is_read = matches!(
+        verb,
+        "view" | "list" | "status" | "diff" | "checks" | "download" | "watch" | ""
+    );
+    match group {
+        "pr" if matches!(verb, "checkout") => reads("contents"),
+        "pr" if is_read => reads("pull-requests"),
+        "pr" => writes("pull-requests"),
+        "issue" if is_read => reads("issues"),
+        "issue" => writes("issues"),
+        "label" if is_read => reads("issues"),
+        "label" => writes("issues"),
+        "release" if is_read => reads("contents"),
+        "release" => writes("contents"),
+        "run" | "cache" if is_read => reads("actions"),
+        "run" | "cache" => writes("actions"),
+        "workflow" if is_read => reads("actions"),
+        "workflow" => writes("actions"),
+        "repo" if matches!(verb, "view" | "clone") => reads("contents"),
+        "attestation" if verb == "verify" => reads("contents"),
+        "auth" | "help" | "version" | "extension" | "config" | "alias" | "completion"
+        | "--version" => Nothing,
+        _ => Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::workflow::WorkflowKind;
+
+    fn needs_of(t: &str) -> JobNeeds {
+        let wf = Workflow::parse(WorkflowKind::Workflow, t);
+        job_needs(&wf, &wf.jobs[0])
+    }
+
+    fn known(t: &str) -> Vec<(String, Level)> {
+        match needs_of(t) {
+            JobNeeds::Known(n) => n.into_iter().map(|(k, (l, _))| (k, l)).collect(),
+            JobNeeds::Unknown { reason, .. } => panic!("unknown: {reason}"),
+        }
+    }
+
+    #[test]
+    fn table_parses() {
+        assert!(TABLE.actions.len() > 40);
+        assert!(entry_for(
+            "slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml"
+        )
+        .is_some());
+        assert!(entry_for("actions/checkout/sub").is_none());
+    }
+
+    #[test]
+    fn actions_and_commands() {
+        let t = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          password: ${{ secrets.GITHUB_TOKEN }}\n      - run: npm publish --provenance\n      - run: gh release create v1\n        env:\n          GH_TOKEN: ${{ github.token }}\n";
+        assert_eq!(
+            known(t),
+            [
+                ("contents".to_string(), Level::Write),
+                ("id-token".to_string(), Level::Write),
+                ("packages".to_string(), Level::Write)
+            ]
+        );
+        // docker login with a personal token needs nothing from GITHUB_TOKEN.
+        let t = "jobs:\n  a:\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          password: ${{ secrets.CR_PAT }}\n";
+        assert!(known(t).is_empty());
+        // OIDC login versus static keys.
+        let t = "jobs:\n  a:\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::1:role/x\n";
+        assert_eq!(known(t), [("id-token".to_string(), Level::Write)]);
+        let t = "jobs:\n  a:\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: x\n          aws-access-key-id: ${{ secrets.K }}\n";
+        assert!(known(t).is_empty());
+    }
+
+    #[test]
+    fn github_script_calls() {
+        let t = "jobs:\n  a:\n    steps:\n      - uses: actions/github-script@v7\n        with:\n          script: |\n            const x = context.payload.pull_request.number;\n            await github.rest.issues.createComment({ owner: 'o', repo: 'r', issue_number: x, body: 'hi' });\n            await github.rest.pulls.get({});\n";
+        assert_eq!(
+            known(t),
+            [
+                ("issues".to_string(), Level::Write),
+                ("pull-requests".to_string(), Level::Read)
+            ]
+        );
+        let t = "jobs:\n  a:\n    steps:\n      - uses: actions/github-script@v7\n        with:\n          script: await github.graphql('query')\n";
+        assert!(matches!(needs_of(t), JobNeeds::Unknown { .. }));
+    }
+
+    #[test]
+    fn unknown_when_the_token_goes_somewhere_unreadable() {
+        let t = "jobs:\n  a:\n    steps:\n      - run: ./release.sh\n        env:\n          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n";
+        assert!(matches!(needs_of(t), JobNeeds::Unknown { .. }));
+        let t = "jobs:\n  a:\n    steps:\n      - run: gh api repos/x/y\n        env:\n          GH_TOKEN: ${{ github.token }}\n";
+        assert!(matches!(needs_of(t), JobNeeds::Unknown { .. }));
+        let t = "jobs:\n  a:\n    steps:\n      - uses: some/commenter@v1\n        with:\n          token: ${{ secrets.GITHUB_TOKEN }}\n";
+        assert!(matches!(needs_of(t), JobNeeds::Unknown { .. }));
+        let t = "jobs:\n  a:\n    uses: ./.github/workflows/reuse.yml\n";
+        assert!(matches!(needs_of(t), JobNeeds::Unknown { .. }));
+        // An unlisted action that is not handed the token needs nothing.
+        let t =
+            "jobs:\n  a:\n    steps:\n      - uses: some/setup-tool@v1\n      - run: make test\n";
+        assert!(known(t).is_empty());
+    }
+
+    #[test]
+    fn git_push_uses_the_checkout_credentials() {
+        let t = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n      - run: git push origin HEAD\n";
+        assert_eq!(known(t), [("contents".to_string(), Level::Write)]);
+        let t = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n      - run: git push origin HEAD\n";
+        assert_eq!(known(t), [("contents".to_string(), Level::Read)]);
+    }
+}
