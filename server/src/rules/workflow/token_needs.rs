@@ -29,10 +29,14 @@ struct ActionEntry {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 struct Condition {
     input: Option<String>,
     #[serde(default)]
     contains: Vec<String>,
+    #[serde(default)]
+    not_contains: Vec<String>,
+    first_word: Option<String>,
     without: Option<String>,
     #[serde(default)]
     needs: BTreeMap<String, String>,
@@ -219,18 +223,20 @@ fn action_needs(step: &Step, needs: &mut Needs) -> Result<(), String> {
             None => true,
             Some(name) => match step.with.iter().find(|kv| kv.name == *name) {
                 None => false,
-                Some(kv) if cond.contains.is_empty() => {
-                    kv.value.as_ref().is_none_or(|v| !v.text.trim().is_empty())
-                }
                 Some(kv) => {
                     let v = kv
                         .value
                         .as_ref()
                         .map(|v| v.text.to_ascii_lowercase())
                         .unwrap_or_default();
-                    cond.contains
-                        .iter()
-                        .any(|c| v.contains(&c.to_ascii_lowercase()))
+                    let has = |c: &String| v.contains(&c.to_ascii_lowercase());
+                    !v.trim().is_empty()
+                        && (cond.contains.is_empty() || cond.contains.iter().any(has))
+                        && !cond.not_contains.iter().any(has)
+                        && cond
+                            .first_word
+                            .as_deref()
+                            .is_none_or(|w| v.split_whitespace().next() == Some(w))
                 }
             },
         };
@@ -419,7 +425,9 @@ fn run_needs(
             }
             "goreleaser" => {
                 recognised = true;
-                if positional.first().is_none_or(|p| *p == "release") {
+                if positional.first().is_none_or(|p| *p == "release")
+                    && !args.contains(&"--snapshot")
+                {
                     add(needs, "contents", Level::Write, "goreleaser release");
                 }
             }
