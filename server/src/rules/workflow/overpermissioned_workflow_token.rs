@@ -56,18 +56,36 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
         }
         Some(PermissionsValue::Scopes(_)) if wf.jobs.len() > 1 && !bare_jobs.is_empty() => {
             let p = wf.permissions.as_ref().expect("matched Some");
+            let needs: Vec<(&Job, JobNeeds)> =
+                bare_jobs.iter().map(|j| (*j, job_needs(wf, j))).collect();
             for scope in p.write_scopes() {
-                let names: Vec<String> = bare_jobs.iter().map(|j| format!("`{}`", j.id)).collect();
+                // Jobs that inherit the write access without needing it (unknown needs count).
+                let needless: Vec<&Job> = needs
+                    .iter()
+                    .filter(|(_, n)| match n {
+                        JobNeeds::Known(n) => {
+                            n.get(&scope.scope).is_none_or(|(l, _)| *l < Level::Write)
+                        }
+                        JobNeeds::Unknown { .. } => true,
+                    })
+                    .map(|(j, _)| *j)
+                    .collect();
+                if needless.is_empty() {
+                    continue;
+                }
+                let names: Vec<String> = needless.iter().map(|j| format!("`{}`", j.id)).collect();
                 let mut f = Finding::new(
                     ID,
                     scope.span.clone(),
                     format!(
-                        "`{}: write` at workflow level is given to every job without its own block ({})",
+                        "`{}: write` at workflow level is inherited by {} {}, which {} not need it",
                         scope.scope,
-                        names.join(", ")
+                        plural(names.len(), "job", "jobs"),
+                        names.join(", "),
+                        plural(names.len(), "does", "do")
                     ),
                 );
-                for j in &bare_jobs {
+                for j in &needless {
                     f = f.related(
                         j.id_span.clone(),
                         format!("job `{}` inherits `{}: write`", j.id, scope.scope),
