@@ -117,6 +117,9 @@ fn uploads_assets(text: &str, step: &Step, span: &Span) -> bool {
         "softprops/action-gh-release" => has("files"),
         "ncipollo/release-action" => has("artifacts"),
         "actions/create-release" => false,
+        "actions/upload-release-asset" => step
+            .with_value("asset_path")
+            .is_none_or(|p| !is_sbom_file(&p.text)),
         _ => true,
     }
 }
