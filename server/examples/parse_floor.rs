@@ -1,0 +1,43 @@
+//! The parse floor for the whole-corpus benchmark: read every supported file under the given
+//! folders and parse it (tree-sitter for YAML and JS/TS, the Dockerfile and JSON parsers),
+//! on every core, doing nothing else. `cargo run --release --example parse_floor -- DIR...`
+
+use chainwarden::kind;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn main() {
+    let roots: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let mut files = Vec::new();
+    for root in &roots {
+        for e in ignore::WalkBuilder::new(root).hidden(false).build().flatten() {
+            if e.file_type().is_some_and(|t| t.is_file()) && kind::detect(e.path()).is_some() {
+                files.push(e.into_path());
+            }
+        }
+    }
+    let start = std::time::Instant::now();
+    let next = AtomicUsize::new(0);
+    let bytes = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = files.get(i) else { break };
+                let Ok(text) = std::fs::read_to_string(path) else { continue };
+                let kind = kind::detect(path).unwrap();
+                let parsed = chainwarden::syntax::parse(kind, &text, None);
+                std::hint::black_box(&parsed);
+                bytes.fetch_add(text.len(), Ordering::Relaxed);
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    println!(
+        "{} files, {} bytes, {:.1} ms",
+        files.len(),
+        bytes.load(Ordering::Relaxed),
+        elapsed.as_secs_f64() * 1000.0
+    );
+}
