@@ -15,7 +15,17 @@ import threading
 import time
 from pathlib import Path
 
-CORPUS = Path(os.environ.get("CHAINWARDEN_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus/dev"))
+def find_corpus():
+    """$CHAINWARDEN_CORPUS, else the first `shared/corpus/dev` beside a parent of this folder."""
+    if os.environ.get("CHAINWARDEN_CORPUS"):
+        return Path(os.environ["CHAINWARDEN_CORPUS"])
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "shared/corpus/dev").is_dir():
+            return parent / "shared/corpus/dev"
+    sys.exit("cannot find the dev corpus: set CHAINWARDEN_CORPUS")
+
+
+CORPUS = find_corpus()
 BIG_WORKFLOW = "tj-actions__changed-files/.github/workflows/test.yml"
 
 
@@ -52,11 +62,17 @@ class Client:
     def request(self, method, params):
         self.next_id += 1
         rid = self.next_id
-        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        msg = {"jsonrpc": "2.0", "id": rid, "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
         return rid
 
     def notify(self, method, params):
-        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+        msg = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
 
     def wait(self, pred, timeout=60):
         """Next message matching pred; answers server requests (configuration, progress) meanwhile."""
