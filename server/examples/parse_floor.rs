@@ -27,7 +27,7 @@ fn main() {
                 let Some(path) = files.get(i) else { break };
                 let Ok(text) = std::fs::read_to_string(path) else { continue };
                 let kind = kind::detect(path).unwrap();
-                let parsed = chainwarden::syntax::parse(kind, &text, None);
+                let parsed = chainwarden::syntax::parse(kind, path, &text, None);
                 std::hint::black_box(&parsed);
                 bytes.fetch_add(text.len(), Ordering::Relaxed);
             });
