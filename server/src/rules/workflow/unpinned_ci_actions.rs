@@ -105,3 +105,71 @@ fn check_repo(ctx: &Ctx, uses: &Uses, r: &RepoRef, out: &mut Vec<Finding>) {
     }
     out.push(f);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{analyze_text, Document};
+    use crate::fix::apply_edits;
+    use crate::kind::FileKind;
+    use crate::workspace::Facts;
+    use std::path::Path;
+
+    fn findings(text: &str, config: &Config) -> Vec<crate::finding::Finding> {
+        let doc = Document {
+            path: Path::new(".github/workflows/ci.yml"),
+            kind: FileKind::Workflow,
+            text,
+        };
+        analyze_text(&doc, &Facts::default(), config)
+            .into_iter()
+            .filter(|f| f.rule == super::ID)
+            .collect()
+    }
+
+    #[test]
+    fn span_is_exactly_the_ref_after_non_ascii_text() {
+        let text = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - name: Überprüfung ✓ 日本語 🚀\n        uses: actions/checkout@v4\n        with: {persist-credentials: false}\n";
+        let f = findings(text, &Config::default());
+        assert_eq!(f.len(), 1);
+        assert_eq!(&text[f[0].span.clone()], "v4");
+        assert_eq!(
+            f[0].message,
+            "actions/checkout@v4 is not pinned to a commit"
+        );
+        let pin = crate::resolve::tags::lookup("actions/checkout", "v4").unwrap();
+        assert!(f[0].note.as_deref().unwrap().contains(&pin.sha));
+        let fixed = apply_edits(text, &f[0].fixes[0].edits).unwrap();
+        assert!(fixed.contains(&format!(
+            "uses: actions/checkout@{} # {}\n",
+            pin.sha, pin.version
+        )));
+        assert!(findings(&fixed, &Config::default()).is_empty());
+    }
+
+    #[test]
+    fn unknown_refs_get_a_note_and_no_fix() {
+        let text = "on: push\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@some-branch\n      - uses: nobody/nothing@v1\n";
+        let f = findings(text, &Config::default());
+        assert_eq!(f.len(), 2);
+        assert!(f
+            .iter()
+            .all(|f| f.fixes.is_empty() && f.note.as_deref().unwrap().contains("online")));
+    }
+
+    #[test]
+    fn trusted_owners_and_slsa_generator() {
+        let text = "on: push\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n  b:\n    uses: slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@v2.1.0\n  c:\n    uses: slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@main\n";
+        let config = Config {
+            trusted_owners: vec!["actions".into()],
+            ..Config::default()
+        };
+        let f = findings(text, &config);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("exact vX.Y.Z tag"),
+            "{}",
+            f[0].message
+        );
+    }
+}
