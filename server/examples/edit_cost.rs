@@ -18,7 +18,10 @@ fn main() {
     for _ in 0..n {
         tree = chainwarden::syntax::yaml::parse(&text, None);
     }
-    println!("full parse      {:8.3} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "full parse      {:8.3} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
 
     // One-character insertion in the middle, re-parsed incrementally.
     let at = text.len() / 2;
@@ -31,7 +34,10 @@ fn main() {
         let pos = |o: usize| {
             let line = text[..o].matches('\n').count();
             let col = o - text[..o].rfind('\n').map_or(0, |i| i + 1);
-            tree_sitter::Point { row: line, column: col }
+            tree_sitter::Point {
+                row: line,
+                column: col,
+            }
         };
         old.edit(&tree_sitter::InputEdit {
             start_byte: at,
@@ -39,17 +45,26 @@ fn main() {
             new_end_byte: at + 1,
             start_position: pos(at),
             old_end_position: pos(at),
-            new_end_position: tree_sitter::Point { row: pos(at).row, column: pos(at).column + 1 },
+            new_end_position: tree_sitter::Point {
+                row: pos(at).row,
+                column: pos(at).column + 1,
+            },
         });
         std::hint::black_box(chainwarden::syntax::yaml::parse(&edited, Some(&old)));
     }
-    println!("incr. parse     {:8.3} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "incr. parse     {:8.3} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
 
     let t = Instant::now();
     for _ in 0..n {
         std::hint::black_box(chainwarden::syntax::yaml::to_doc(&tree, &text));
     }
-    println!("value tree      {:8.3} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "value tree      {:8.3} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
 
     let t = Instant::now();
     for _ in 0..n {
@@ -59,15 +74,25 @@ fn main() {
             &text,
         ));
     }
-    println!("tree+model      {:8.3} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "tree+model      {:8.3} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
 
     let syntax = chainwarden::syntax::Syntax::Yaml(tree.clone());
-    let doc = Document { path: p, kind: FileKind::Workflow, text: &text };
+    let doc = Document {
+        path: p,
+        kind: FileKind::Workflow,
+        text: &text,
+    };
     let (facts, config) = (Facts::default(), Config::default());
     let t = Instant::now();
     let mut count = 0;
     for _ in 0..n {
         count = engine::analyze(&doc, &syntax, &facts, &config).len();
     }
-    println!("analyze (all)   {:8.3} ms  ({count} findings)", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "analyze (all)   {:8.3} ms  ({count} findings)",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
 }

@@ -10,7 +10,11 @@ fn main() {
     let roots: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
     let mut files = Vec::new();
     for root in &roots {
-        for e in ignore::WalkBuilder::new(root).hidden(false).build().flatten() {
+        for e in ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .build()
+            .flatten()
+        {
             if e.file_type().is_some_and(|t| t.is_file()) && kind::detect(e.path()).is_some() {
                 files.push(e.into_path());
             }
@@ -25,7 +29,9 @@ fn main() {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = files.get(i) else { break };
-                let Ok(text) = std::fs::read_to_string(path) else { continue };
+                let Ok(text) = std::fs::read_to_string(path) else {
+                    continue;
+                };
                 let kind = kind::detect(path).unwrap();
                 let parsed = chainwarden::syntax::parse(kind, path, &text, None);
                 std::hint::black_box(&parsed);
