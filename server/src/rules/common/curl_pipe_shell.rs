@@ -43,11 +43,13 @@ pub fn check_parsed(
             .any(|p| runner == *p || runner.starts_with(&format!("{p}3.")));
         // `curl … | sh`
         if (is_shell || is_interp) && reads_script_from_stdin(cmd, is_shell) {
-            if let Some(&dl) = parsed
+            let from_download = parsed
                 .upstream(i)
-                .iter()
+                .into_iter()
                 .rev()
-                .find(|&&u| is_download_to_stdout(&parsed.commands[u]))
+                .find(|&u| is_download_to_stdout(&parsed.commands[u]));
+            if let Some(dl) =
+                from_download.filter(|&u| !downloads_pinned_commit(&parsed.commands[u]))
             {
                 let d = &parsed.commands[dl];
                 let span =
@@ -69,7 +71,10 @@ pub fn check_parsed(
         }
         for n in parsed.nested_in(i) {
             let inner = &parsed.commands[n];
-            if inner.parent != Some(i) || !is_download_to_stdout(inner) {
+            if inner.parent != Some(i)
+                || !is_download_to_stdout(inner)
+                || downloads_pinned_commit(inner)
+            {
                 continue;
             }
             let fires = match inner.nesting {
@@ -215,6 +220,23 @@ pub fn is_download_to_stdout(cmd: &Command) -> bool {
     }
 }
 
+/// The URL names a fixed commit (`raw.githubusercontent.com/o/r/<40-hex sha>/install.sh`): the
+/// content cannot change under the same URL.
+fn downloads_pinned_commit(dl: &Command) -> bool {
+    dl.args()
+        .iter()
+        .filter(|w| w.value.contains("://"))
+        .any(|w| {
+            let host_is_github = ["raw.githubusercontent.com/", "github.com/", "gitlab.com/"]
+                .iter()
+                .any(|h| w.value.contains(h));
+            host_is_github
+                && w.value
+                    .split('/')
+                    .any(|seg| seg.len() == 40 && seg.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
+}
+
 /// "Script from https://… (curl)".
 fn describe(dl: &Command) -> String {
     let tool = dl.program_name().unwrap_or("download");
@@ -277,6 +299,8 @@ mod tests {
             "cat install.sh | sh",
             "diff <(curl -s https://a) <(curl -s https://b)",
             "# curl https://x | sh",
+            "curl -sSfL https://raw.githubusercontent.com/anchore/syft/e9e34948534ab945c7e750376235cfe0c442f532/install.sh | sh -s -- -b /usr/local/bin",
+            "bash <(curl -s https://raw.githubusercontent.com/rhysd/actionlint/7b75d16d41920ec126e6f3269db0c6f3ab613c38/scripts/download-actionlint.bash)",
         ] {
             assert_eq!(fires(s), 0, "{s}");
         }

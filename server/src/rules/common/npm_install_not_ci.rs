@@ -88,6 +88,8 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
         "install" | "i" | "isntall" | "in" | "ins"
     ) || pos.len() > 1
         || is_global(cmd)
+        // Refreshing the lockfile on purpose (lockfile maintenance) installs nothing.
+        || cmd.has_flag("--package-lock-only")
     {
         return;
     }
@@ -230,6 +232,7 @@ mod tests {
             "npx npm install",
             "echo npm install",
             "npm install --omit dev lodash",
+            "npm install --package-lock-only",
         ] {
             assert!(run(FileKind::Workflow, s).is_empty(), "{s}");
         }

@@ -31,14 +31,33 @@ pub fn is_only_variables(image: &str) -> bool {
     !rest.chars().any(|c| c.is_alphanumeric())
 }
 
+/// `binary-${OS}` → `binary-*`.
+fn variables_as_wildcards(image: &str) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for r in shell::variable_refs(image) {
+        out.push_str(&image[last..r.span.start]);
+        out.push('*');
+        last = r.span.end;
+    }
+    out.push_str(&image[last..]);
+    out
+}
+
 pub fn check_dockerfile(_ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
     for (si, stage) in m.stages.iter().enumerate() {
         let Some(image) = &stage.image else { continue };
         let v = image.value.as_str();
+        let earlier = m.stage_names_before(si);
         if v.eq_ignore_ascii_case("scratch")
             || is_digest_pinned(v)
-            || m.stage_names_before(si).contains(&v.to_ascii_lowercase())
+            || earlier.contains(&v.to_ascii_lowercase())
         {
+            continue;
+        }
+        // `FROM binary-$TARGETOS`: a variable choosing between earlier stages.
+        let pattern = variables_as_wildcards(&v.to_ascii_lowercase());
+        if pattern.contains('*') && earlier.iter().any(|n| super::glob_matches(&pattern, n)) {
             continue;
         }
         if is_only_variables(v) {
