@@ -320,6 +320,9 @@ fn eq(a: &Val, b: &Val) -> Tri {
         (Ident(x), Ident(y)) => Tri::from_bool(x == y),
         // GitHub names never contain `[`: an outsider is not `dependabot[bot]`.
         (Ident(_), Str(s)) | (Str(s), Ident(_)) if s.contains('[') => Tri::False,
+        // The author of a pull request or comment is an account an outsider does not control.
+        (Ident("attacker-login" | "fork-author"), Str(_))
+        | (Str(_), Ident("attacker-login" | "fork-author")) => Tri::False,
         (Num(x), Num(y)) => Tri::from_bool(x == y),
         (Bool(x), Bool(y)) => Tri::from_bool(x == y),
         (Null, Null) => Tri::True,
@@ -372,6 +375,7 @@ fn contains(a: &Val, b: &Val) -> Tri {
 /// documentation). Unmodelled paths are unknown.
 fn context(path: &str, event: &str) -> Val {
     let pr_like = matches!(event, "pull_request" | "pull_request_target");
+    let untrusted = pr_like || matches!(event, "issue_comment" | "workflow_run");
     match path {
         "github.event_name" => Val::Str(event.to_string()),
         "github.ref" => match event {
@@ -427,8 +431,42 @@ fn context(path: &str, event: &str) -> Val {
         "github.event.workflow_run.event" if event == "workflow_run" => {
             Val::Str("pull_request".into())
         }
+        // Who wrote the comment: an outsider, never a named account. (`github.actor` is not
+        // modelled: the actor of a run can differ from the author of what it runs.)
+        "github.event.comment.user.login" | "github.event.issue.user.login" if untrusted => {
+            Val::Ident("attacker-login")
+        }
+        // An authorization gate computed by an earlier job or step
+        // (`needs.authorize.outputs.authorized == 'true'`) says no to an outsider.
+        p if untrusted
+            && (p.starts_with("needs.") || p.starts_with("steps."))
+            && p.contains(".outputs.")
+            && is_authorization_output(p.rsplit('.').next().unwrap_or("")) =>
+        {
+            Val::Str("false".into())
+        }
         _ => Val::Unknown,
     }
+}
+
+/// Output names that carry an authorization decision (`authorized`, `is_trusted`,
+/// `has-write-access`, `is_member`, …).
+fn is_authorization_output(name: &str) -> bool {
+    [
+        "authoriz",
+        "authoris",
+        "trusted",
+        "allowed",
+        "approved",
+        "permitted",
+        "member",
+        "collaborator",
+        "write_access",
+        "write-access",
+        "permission",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
 }
 
 fn eval(e: &Expr, event: &str) -> Val {
@@ -653,6 +691,25 @@ mod tests {
         assert!(runs(
             "github.event.workflow_run.conclusion == 'success'",
             "workflow_run"
+        ));
+    }
+
+    #[test]
+    fn actor_and_authorization_gates() {
+        let bot = "github.event.pull_request.user.login == 'release-bot'";
+        assert!(!runs(bot, "pull_request_target"));
+        assert!(runs(bot, "push"));
+        assert!(!runs(
+            "github.event.comment.user.login == 'maintainer'",
+            "issue_comment"
+        ));
+        let gate = "needs.authorize.outputs.authorized == 'true'";
+        assert!(!runs(gate, "pull_request_target"));
+        assert!(!runs(gate, "issue_comment"));
+        assert!(runs(gate, "push"));
+        assert!(runs(
+            "needs.build.outputs.changed == 'true'",
+            "pull_request"
         ));
     }
 

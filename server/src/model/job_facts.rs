@@ -270,9 +270,12 @@ pub fn secret_names_in(inner: &str) -> Vec<String> {
 }
 
 /// Secret references in a scalar (every `${{ }}` in it).
+/// Expressions that fall back between a variable and a secret
+/// (`${{ vars.DIR || secrets.DIR || 'src' }}`) hold configuration, not credentials.
 fn secrets_in_scalar(text: &str, v: &Scalar) -> Vec<(String, Span)> {
     v.expressions(text)
         .into_iter()
+        .filter(|e| !e.inner.contains("vars."))
         .flat_map(|e| {
             secret_names_in(&e.inner)
                 .into_iter()
@@ -788,9 +791,13 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
             }
             "slsa-verifier" => push(Act::Verify),
             "ko" if matches!(sub, "build" | "publish" | "resolve" | "apply")
-                && !args
-                    .iter()
-                    .any(|a| *a == "--push=false" || a.starts_with("--local")) =>
+                // `--insecure-registry`/`--local`: a throwaway registry on the runner (kind, tests).
+                && !args.iter().any(|a| {
+                    *a == "--push=false"
+                        || a.starts_with("--local")
+                        || a.starts_with("--insecure-registry")
+                        || *a == "-L"
+                }) =>
             {
                 push(Act::ContainerPush)
             }
