@@ -7,9 +7,10 @@ use crate::model::workflow::{Step, Workflow};
 
 const ID: &str = "checkout-persist-credentials";
 
-/// Steps that ship workspace files off the runner (an artifact, a cache).
+/// Steps that ship the checkout's `.git/` off the runner: an artifact or cache whose path is
+/// the workspace root (or `.git` itself).
 fn uploads_workspace(step: &Step) -> bool {
-    step.action().is_some_and(|a| {
+    let ships = step.action().is_some_and(|a| {
         matches!(
             a.as_str(),
             "actions/upload-artifact"
@@ -17,7 +18,23 @@ fn uploads_workspace(step: &Step) -> bool {
                 | "actions/cache"
                 | "actions/cache/save"
         )
-    })
+    });
+    ships
+        && step.with_value("path").is_some_and(|p| {
+            p.text.lines().map(str::trim).any(|path| {
+                let path = path.trim_end_matches('/');
+                matches!(
+                    path,
+                    "." | "./*"
+                        | "./**"
+                        | "*"
+                        | "**"
+                        | "${{ github.workspace }}"
+                        | "$GITHUB_WORKSPACE"
+                ) || path.ends_with(".git")
+                    || path.contains(".git/")
+            })
+        })
 }
 
 pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
@@ -81,5 +98,46 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
             }
         }
         out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{analyze_text, Document};
+    use crate::finding::Severity;
+    use crate::kind::FileKind;
+    use crate::workspace::Facts;
+    use std::path::Path;
+
+    fn severities(text: &str) -> Vec<Severity> {
+        let doc = Document {
+            path: Path::new(".github/workflows/ci.yml"),
+            kind: FileKind::Workflow,
+            text,
+        };
+        analyze_text(&doc, &Facts::default(), &Config::default())
+            .into_iter()
+            .filter(|f| f.rule == super::ID)
+            .map(|f| f.severity)
+            .collect()
+    }
+
+    const HEAD: &str = "on: push\npermissions: {}\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n";
+
+    #[test]
+    fn medium_only_when_the_workspace_root_is_shipped() {
+        let upload = |path: &str| {
+            format!("{HEAD}      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2\n        with:\n          name: x\n          path: {path}\n")
+        };
+        assert_eq!(severities(&upload(".")), [Severity::Medium]);
+        assert_eq!(
+            severities(&upload("${{ github.workspace }}")),
+            [Severity::Medium]
+        );
+        assert_eq!(severities(&upload("dist/")), [Severity::Low]);
+        let cache = format!("{HEAD}      - uses: actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3\n        with:\n          path: ~/.npm\n          key: k\n");
+        assert_eq!(severities(&cache), [Severity::Low]);
+        assert_eq!(severities(HEAD), [Severity::Low]);
     }
 }

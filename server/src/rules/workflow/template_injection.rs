@@ -387,13 +387,22 @@ fn sink_edits(
         let before = &raw[..e.span.start - scalar.content.start];
         let (span, new) = match sink {
             Sink::Shell => {
-                let new = match shell_state(before)? {
-                    Quote::None => format!("\"${{{var}}}\""),
-                    Quote::Double => format!("${{{var}}}"),
-                    Quote::Single => format!("'\"${{{var}}}\"'"),
+                let quoted = format!("\"${{{var}}}\"");
+                match shell_state(before)? {
+                    Quote::None => (e.span.clone(), quoted),
+                    Quote::Double => (e.span.clone(), format!("${{{var}}}")),
+                    // `'${{ x }}'` becomes `"${X}"`; inside longer single-quoted text, close
+                    // and reopen the quotes around the variable.
+                    Quote::Single
+                        if text[..e.span.start].ends_with('\'')
+                            && text[e.span.end..].starts_with('\'')
+                            && !flow =>
+                    {
+                        (e.span.start - 1..e.span.end + 1, quoted)
+                    }
+                    Quote::Single => (e.span.clone(), format!("'{quoted}'")),
                     Quote::Template => return None,
-                };
-                (e.span.clone(), new)
+                }
             }
             Sink::GithubScript => {
                 let js = format!("process.env.{var}");
