@@ -77,6 +77,51 @@ const TOKEN_INPUTS: &[&str] = &[
     "GITHUB_TOKEN",
 ];
 
+/// Words in an action's repository name that suggest it writes through the token by default
+/// (comments, labels, releases, pushes): unlisted actions named so make the needs unknown.
+const WRITE_WORDS: &[&str] = &[
+    "comment",
+    "comments",
+    "label",
+    "labeler",
+    "labels",
+    "release",
+    "releases",
+    "reporter",
+    "report",
+    "merge",
+    "automerge",
+    "tag",
+    "tagger",
+    "commit",
+    "changelog",
+    "issue",
+    "issues",
+    "assign",
+    "approve",
+    "pr",
+    "pull",
+    "dispatch",
+    "deploy",
+    "publish",
+    "push",
+    "pages",
+    "gh-pages",
+    "backport",
+    "stale",
+    "lock",
+    "milestone",
+    "status",
+    "check",
+    "checks",
+];
+
+fn write_sounding_word(action: &str) -> Option<&'static str> {
+    let name = action.split('/').skip(1).collect::<Vec<_>>().join("/");
+    name.split(['-', '_', '/', '.'])
+        .find_map(|w| WRITE_WORDS.iter().find(|x| **x == w).copied())
+}
+
 /// The text refers to the workflow's own token.
 pub fn mentions_github_token(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
@@ -202,6 +247,12 @@ fn action_needs(step: &Step, needs: &mut Needs) -> Result<(), String> {
         return Ok(());
     }
     let Some(entry) = entry else {
+        if let Some(word) = write_sounding_word(&action) {
+            return Err(format!(
+                "step `{}` uses {action}, which is not in the permissions table and may write (`{word}`)",
+                step.label()
+            ));
+        }
         if step_is_given_token(step) {
             return Err(format!(
                 "step `{}` is given the GITHUB_TOKEN and {action} is not in the permissions table",
@@ -569,6 +620,8 @@ mod tests {
         let t = "jobs:\n  a:\n    steps:\n      - uses: some/commenter@v1\n        with:\n          token: ${{ secrets.GITHUB_TOKEN }}\n";
         assert!(matches!(needs_of(t), JobNeeds::Unknown { .. }));
         let t = "jobs:\n  a:\n    uses: ./.github/workflows/reuse.yml\n";
+        assert!(matches!(needs_of(t), JobNeeds::Unknown { .. }));
+        let t = "jobs:\n  a:\n    steps:\n      - uses: someone/pr-commenter@v1\n";
         assert!(matches!(needs_of(t), JobNeeds::Unknown { .. }));
         // An unlisted action that is not handed the token needs nothing.
         let t =
