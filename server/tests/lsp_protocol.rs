@@ -961,3 +961,36 @@ fn source_columns_hover_and_ignore_utf16() {
 fn source_columns_hover_and_ignore_utf8() {
     source_columns_and_ignore(true);
 }
+
+#[test]
+fn related_locations_and_the_fix_preview_in_hover() {
+    let mut lsp = Lsp::start(Options::default());
+    let uri = "file:///tmp/chainwarden-lsp-test/Dockerfile";
+    let text = "FROM alpine:3.20@sha256:0000000000000000000000000000000000000000000000000000000000000000\nARG NPM_TOKEN\nRUN echo \"token=${NPM_TOKEN}\" > /tmp/x && rm /tmp/x\n";
+    lsp.open(uri, 1, text);
+    let diags = lsp.diagnostics(uri, 1);
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == "dockerfile-secret-build-arg")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(d["range"], range(1, 4, 1, 13));
+    assert_eq!(d["severity"], 1);
+    let related = d["relatedInformation"]
+        .as_array()
+        .expect("related locations");
+    assert_eq!(related[0]["location"]["uri"], uri);
+    assert_eq!(related[0]["location"]["range"]["start"]["line"], 2);
+    assert!(related[0]["message"].as_str().unwrap().contains("RUN"));
+
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 6 } }),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("(critical)"), "{shown}");
+    assert!(
+        shown.contains("docker build --secret id="),
+        "the finding's own note: {shown}"
+    );
+    lsp.shutdown();
+}
