@@ -994,3 +994,217 @@ fn related_locations_and_the_fix_preview_in_hover() {
     );
     lsp.shutdown();
 }
+
+/// The commit the built-in table gives for `repo@tag`, and the most specific tag on that commit.
+fn table_pin(repo: &str, tag: &str) -> (String, String) {
+    let table = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/action-tags.tsv"
+    ))
+    .unwrap();
+    let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split('\t').collect()).collect();
+    let sha = rows
+        .iter()
+        .find(|r| r[0] == repo && r[1] == tag)
+        .expect("tag in the table")[2];
+    let best = rows
+        .iter()
+        .filter(|r| r[0] == repo && r[2] == sha)
+        .map(|r| r[1])
+        .max_by_key(|t| t.matches('.').count())
+        .unwrap();
+    (sha.to_string(), best.to_string())
+}
+
+const PIN_WORKFLOW: &str = "name: ci\non: push\npermissions:\n  contents: read\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      # Überprüfung 😀 der Quelle\n      - uses: actions/checkout@v4 # Schritt ü\n        with:\n          persist-credentials: false\n";
+
+fn pin_flow(utf8: bool) {
+    let mut lsp = Lsp::start(Options {
+        utf8,
+        ..Options::default()
+    });
+    let text = PIN_WORKFLOW;
+    lsp.open(WF_URI, 1, text);
+    let diags = lsp.diagnostics(WF_URI, 1);
+    let pin: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "unpinned-ci-actions")
+        .collect();
+    assert_eq!(pin.len(), 1, "{diags:?}");
+    let at = text.find("@v4").unwrap() + 1;
+    let (l, c) = pos_in(text, at, utf8);
+    assert_eq!(
+        pin[0]["range"],
+        range(l, c, l, c + 2),
+        "exactly the ref `v4`"
+    );
+    assert_eq!(pin[0]["severity"], 1); // high → Error
+
+    let (sha, tag) = table_pin("actions/checkout", "v4");
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": WF_URI }, "position": { "line": l, "character": c + 1 } }),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("unpinned-ci-actions"), "{shown}");
+    assert!(
+        shown.contains(&sha),
+        "the hover names the SHA it would pin to: {shown}"
+    );
+
+    let actions = code_actions(&mut lsp, WF_URI, range(l, c, l, c), None);
+    let fix = actions
+        .iter()
+        .find(|a| a["kind"] == "quickfix" && a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("a preferred quick fix in {actions:?}"));
+    let edits = edits_for(&fix["edit"], WF_URI, Some(1));
+    let pinned = apply_text_edits(text, &edits, utf8);
+    let want = format!("- uses: actions/checkout@{sha} # {tag} Schritt ü\n");
+    assert!(
+        pinned.contains(&want),
+        "the version leads the kept comment: {pinned}"
+    );
+    let changes: Vec<Value> = edits
+        .iter()
+        .rev()
+        .map(|e| json!({ "range": e["range"], "text": e["newText"] }))
+        .collect();
+    lsp.change(WF_URI, 2, json!(changes));
+    let after = lsp.diagnostics(WF_URI, 2);
+    assert!(
+        after.iter().all(|d| d["code"] != "unpinned-ci-actions"),
+        "{after:?}"
+    );
+
+    // Hover over the pinned SHA names the version it is.
+    let at = pinned.find(&sha).unwrap() + 5;
+    let (l, c) = pos_in(&pinned, at, utf8);
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": WF_URI }, "position": { "line": l, "character": c } }),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(shown.contains(&tag), "{hover}");
+    let start = pos_in(&pinned, pinned.find(&sha).unwrap(), utf8);
+    assert_eq!(
+        hover["range"]["start"],
+        json!({ "line": start.0, "character": start.1 })
+    );
+    lsp.shutdown();
+}
+
+#[test]
+fn workflow_pin_flow_utf16() {
+    pin_flow(false);
+}
+
+#[test]
+fn workflow_pin_flow_utf8() {
+    pin_flow(true);
+}
+
+#[test]
+fn ignore_comment_and_pin_all() {
+    let mut lsp = Lsp::start(Options::default());
+    let text = "on: push\npermissions:\n  contents: read\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v4\n      - uses: actions/cache@v4\n";
+    lsp.open(WF_URI, 1, text);
+    let diags = lsp.diagnostics(WF_URI, 1);
+    let pins: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "unpinned-ci-actions")
+        .collect();
+    assert_eq!(pins.len(), 2, "{diags:?}");
+
+    // "Ignore … on this line" inserts the comment and the finding disappears.
+    let r = pins[0]["range"].clone();
+    let actions = code_actions(&mut lsp, WF_URI, r, Some(json!(["quickfix"])));
+    let ignore = actions
+        .iter()
+        .find(|a| a["title"] == "Ignore unpinned-ci-actions on this line")
+        .unwrap_or_else(|| panic!("{actions:?}"));
+    let edits = edits_for(&ignore["edit"], WF_URI, Some(1));
+    let ignored = apply_text_edits(text, &edits, false);
+    assert!(
+        ignored.contains(
+            "      # chainwarden: ignore[unpinned-ci-actions]\n      - uses: actions/setup-node@v4"
+        ),
+        "{ignored}"
+    );
+    lsp.change(WF_URI, 2, json!([{ "text": ignored }]));
+    let diags = lsp.diagnostics(WF_URI, 2);
+    assert_eq!(
+        diags
+            .iter()
+            .filter(|d| d["code"] == "unpinned-ci-actions")
+            .count(),
+        1,
+        "{diags:?}"
+    );
+
+    // chainwarden.pinAll pins what is left through workspace/applyEdit.
+    let result = lsp.request(
+        "workspace/executeCommand",
+        json!({ "command": "chainwarden.pinAll", "arguments": [WF_URI] }),
+    );
+    assert_eq!(result["pinned"], 1);
+    let apply = lsp.wait_for("workspace/applyEdit", |m| {
+        m["method"] == "workspace/applyEdit"
+    });
+    let edits = edits_for(&apply["params"]["edit"], WF_URI, Some(2));
+    let (sha, _) = table_pin("actions/cache", "v4");
+    let pinned = apply_text_edits(&ignored, &edits, false);
+    assert!(
+        pinned.contains(&format!("actions/cache@{sha} # v4")),
+        "{pinned}"
+    );
+    lsp.change(WF_URI, 3, json!([{ "text": pinned }]));
+    let diags = lsp.diagnostics(WF_URI, 3);
+    assert!(
+        diags.iter().all(|d| d["code"] != "unpinned-ci-actions"),
+        "{diags:?}"
+    );
+    lsp.shutdown();
+}
+
+#[test]
+fn pin_all_without_a_uri_pins_open_and_unopened_workflows() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let wf = root.join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    let text = "on: push\npermissions:\n  contents: read\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v4\n";
+    std::fs::write(wf.join("open.yml"), text).unwrap();
+    std::fs::write(wf.join("closed.yml"), text).unwrap();
+    let root_str = root.to_str().unwrap().to_string();
+    let mut lsp = Lsp::start(Options {
+        root: Some(root_str.clone()),
+        ..Options::default()
+    });
+    let open_uri = format!("file://{root_str}/.github/workflows/open.yml");
+    let closed_uri = format!("file://{root_str}/.github/workflows/closed.yml");
+    // Wait for the scan to know the unopened file, then open the other one.
+    lsp.wait_for("progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    lsp.open(&open_uri, 3, text);
+    lsp.diagnostics(&open_uri, 3);
+
+    let result = lsp.request(
+        "workspace/executeCommand",
+        json!({ "command": "chainwarden.pinAll", "arguments": [] }),
+    );
+    assert_eq!(result["pinned"], 2);
+    let apply = lsp.wait_for("workspace/applyEdit", |m| {
+        m["method"] == "workspace/applyEdit"
+    });
+    let (sha, _) = table_pin("actions/setup-node", "v4");
+    for (uri, version) in [(&open_uri, Some(3)), (&closed_uri, None)] {
+        let edits = edits_for(&apply["params"]["edit"], uri, version);
+        let pinned = apply_text_edits(text, &edits, false);
+        assert!(
+            pinned.contains(&format!("actions/setup-node@{sha} # v4")),
+            "{uri}: {pinned}"
+        );
+    }
+    lsp.shutdown();
+}

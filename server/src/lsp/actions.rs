@@ -6,9 +6,10 @@ use crate::engine;
 use crate::finding::{Edit, Finding};
 use crate::kind::FileKind;
 use crate::workspace;
+use regex::Regex;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, DocumentChanges, Hover,
     HoverContents, HoverParams, MarkupContent, MarkupKind, OneOf,
@@ -72,6 +73,51 @@ fn hover_text(f: &Finding) -> String {
     out.trim_end().to_string()
 }
 
+/// `uses: owner/repo[/path]@<40-hex>`: the repository and the SHA's byte span within the line.
+static PINNED_USES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"uses:\s*['"]?([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)(?:/[^@\s'"]*)?@([0-9a-fA-F]{40})\b"#,
+    )
+    .expect("valid regex")
+});
+
+/// Hover over the SHA of a pinned `uses:`: which version that commit is.
+fn pinned_sha_hover(a: &Analysed, lines: &Lines, offset: usize) -> Option<Hover> {
+    if !matches!(a.kind, FileKind::Workflow | FileKind::Action) {
+        return None;
+    }
+    let line = lines.index.line_of(offset);
+    let span = lines.index.line_span(&a.text, line);
+    let line_text = &a.text[span.clone()];
+    let caps = PINNED_USES.captures(line_text)?;
+    let (repo, sha) = (caps.get(1)?, caps.get(2)?);
+    let sha_span = span.start + sha.start()..span.start + sha.end();
+    if !(sha_span.start <= offset && offset <= sha_span.end) {
+        return None;
+    }
+    let version = crate::resolve::tags::version_for_sha(repo.as_str(), sha.as_str());
+    let text = match version {
+        Some(v) => format!(
+            "`{}@{}` is **{v}** of {}",
+            repo.as_str(),
+            &sha.as_str()[..12],
+            repo.as_str()
+        ),
+        None => format!(
+            "`{}@{}`: this commit is not in chainwarden's tag table, so its version is unknown",
+            repo.as_str(),
+            &sha.as_str()[..12]
+        ),
+    };
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: text,
+        }),
+        range: Some(lines.range(&sha_span)),
+    })
+}
+
 pub async fn hover(state: &Arc<State>, params: HoverParams) -> Option<Hover> {
     let uri = params.text_document_position_params.text_document.uri;
     let a = state.current_analysis(&uri).await?;
@@ -84,7 +130,7 @@ pub async fn hover(state: &Arc<State>, params: HoverParams) -> Option<Hover> {
         .filter(|f| f.span.start <= offset && (offset < f.span.end || offset == f.span.start))
         .collect();
     if hits.is_empty() {
-        return None;
+        return pinned_sha_hover(&a, &lines, offset);
     }
     let value = hits
         .iter()
@@ -194,18 +240,32 @@ pub async fn code_actions(
     out
 }
 
-/// The preferred pin fix of every `unpinned-ci-actions` finding, as LSP edits.
-fn pin_edits(a: &Analysed, lines: &Lines) -> Vec<TextEdit> {
-    let pins: Vec<Finding> = a
+/// The preferred pin fix of every `unpinned-ci-actions` finding (skipping one that overlaps an
+/// earlier fix), as LSP edits, and how many `uses:` they pin.
+fn pin_edits(a: &Analysed, lines: &Lines) -> (usize, Vec<TextEdit>) {
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut pinned = 0;
+    for fix in a
         .findings
         .iter()
         .filter(|f| f.rule == PIN_RULE)
-        .cloned()
-        .collect();
-    engine::non_overlapping_fix_edits(&pins)
-        .iter()
-        .map(|e| lines.text_edit(e))
-        .collect()
+        .filter_map(|f| f.fixes.first())
+    {
+        let overlaps = fix.edits.iter().any(|e| {
+            taken.iter().any(|t| {
+                (e.span.start < t.span.end && t.span.start < e.span.end)
+                    || e.span.start == t.span.start
+            })
+        });
+        if !overlaps {
+            taken.extend(&fix.edits);
+            pinned += 1;
+        }
+    }
+    (
+        pinned,
+        taken.into_iter().map(|e| lines.text_edit(e)).collect(),
+    )
 }
 
 /// `chainwarden.pinAll [uri]`: pin every action in the document, or in every open or known
@@ -243,9 +303,9 @@ pub async fn pin_all(state: &Arc<State>, uri: Option<Uri>) -> Result<usize, Stri
         };
         let Some(a) = analysed else { continue };
         let lines = Lines::new(&a.text, enc);
-        let edits = pin_edits(&a, &lines);
+        let (pinned, edits) = pin_edits(&a, &lines);
         if !edits.is_empty() {
-            count += edits.len();
+            count += pinned;
             changes.push((uri, a.version, edits));
         }
     }
