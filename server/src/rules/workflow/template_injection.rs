@@ -200,8 +200,17 @@ fn occurs_as_word(text: &str, word: &str) -> bool {
 }
 
 /// The variable to use: an existing step env entry holding exactly this expression, else a
-/// fresh name not used anywhere in the file. `(name, needs_adding)`.
-fn choose_var(text: &str, step: &Step, e: &Expression, path: &str) -> (String, bool) {
+/// fresh name that nothing the step sees already uses (workflow, job and step `env:`, and the
+/// step's own script, which may read variables set through `$GITHUB_ENV`).
+/// `(name, needs_adding)`.
+fn choose_var(
+    text: &str,
+    wf: &Workflow,
+    job: Option<&Job>,
+    step: &Step,
+    e: &Expression,
+    path: &str,
+) -> (String, bool) {
     for kv in &step.env {
         if let Some(v) = &kv.value {
             let exprs = v.expressions(text);
@@ -213,10 +222,19 @@ fn choose_var(text: &str, step: &Step, e: &Expression, path: &str) -> (String, b
             }
         }
     }
+    let taken = |name: &str| {
+        let in_env = |kvs: &[crate::model::workflow::KeyValue]| {
+            kvs.iter().any(|kv| kv.name.eq_ignore_ascii_case(name))
+        };
+        in_env(&wf.env)
+            || job.is_some_and(|j| in_env(&j.env))
+            || in_env(&step.env)
+            || occurs_as_word(&text[step.span.clone()], name)
+    };
     let base = env_name_for(path);
     let mut name = base.clone();
     let mut n = 2;
-    while occurs_as_word(text, &name) {
+    while taken(&name) {
         name = format!("{base}_{n}");
         n += 1;
     }
@@ -411,13 +429,26 @@ fn sink_edits(
                     Quote::Template => (e.span.clone(), format!("${{{js}}}")),
                     q => {
                         let quote = if q == Quote::Single { '\'' } else { '"' };
-                        let whole = text[..e.span.start].ends_with(quote)
-                            && text[e.span.end..].starts_with(quote);
-                        if whole {
-                            (e.span.start - 1..e.span.end + 1, js)
+                        // Close the string around the variable; drop empty `'' +` ends.
+                        let opens = text[..e.span.start].ends_with(quote);
+                        let closes = text[e.span.end..].starts_with(quote);
+                        let start = if opens {
+                            e.span.start - 1
                         } else {
-                            (e.span.clone(), format!("{quote} + {js} + {quote}"))
-                        }
+                            e.span.start
+                        };
+                        let end = if closes { e.span.end + 1 } else { e.span.end };
+                        let head = if opens {
+                            String::new()
+                        } else {
+                            format!("{quote} + ")
+                        };
+                        let tail = if closes {
+                            String::new()
+                        } else {
+                            format!(" + {quote}")
+                        };
+                        (start..end, format!("{head}{js}{tail}"))
                     }
                 }
             }
@@ -436,7 +467,7 @@ fn env_fix(
     e: &Expression,
     path: &str,
 ) -> Option<Fix> {
-    let (var, needs_adding) = choose_var(text, step, e, path);
+    let (var, needs_adding) = choose_var(text, wf, job, step, e, path);
     let mut edits = Vec::new();
     for (sink, scalar) in sinks(step) {
         if sink == Sink::Shell && !posix_shell(wf, job, step) {
