@@ -567,8 +567,10 @@ impl Workflow {
 }
 
 /// Offset just after the line break of the line holding `offset` (or the end of the text).
+/// Works on bytes: `offset` may fall inside a multi-byte character.
 pub fn end_of_line(text: &str, offset: usize) -> usize {
-    match text[offset.min(text.len())..].find('\n') {
+    let offset = offset.min(text.len());
+    match text.as_bytes()[offset..].iter().position(|b| *b == b'\n') {
         Some(i) => offset + i + 1,
         None => text.len(),
     }
@@ -576,7 +578,13 @@ pub fn end_of_line(text: &str, offset: usize) -> usize {
 
 /// Column in bytes of `offset` on its line.
 pub fn column_of(text: &str, offset: usize) -> usize {
-    offset - text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0)
+    let offset = offset.min(text.len());
+    offset
+        - text.as_bytes()[..offset]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map(|i| i + 1)
+            .unwrap_or(0)
 }
 
 /// The smallest positive step between the indentation of a mapping key line and a deeper key

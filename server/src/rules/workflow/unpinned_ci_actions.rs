@@ -19,6 +19,18 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
     for uses in job_uses.chain(step_uses) {
         check_uses(ctx, uses, out);
     }
+    // A docker action's `runs.image: docker://…` is pulled like a `docker://` step.
+    if let Some(image) = wf.runs.as_ref().and_then(|r| r.image.as_ref()) {
+        let v = &image.value;
+        if let Some(name) = v.text.trim().strip_prefix("docker://") {
+            if !name.contains("@sha256:") && !name.is_empty() {
+                out.push(
+                    Finding::new(ID, v.span.clone(), format!("docker://{name} is not pinned to a digest"))
+                        .note("Pin the image with `@sha256:<digest>` (`docker buildx imagetools inspect <image>` prints it)."),
+                );
+            }
+        }
+    }
 }
 
 fn check_uses(ctx: &Ctx, uses: &Uses, out: &mut Vec<Finding>) {
