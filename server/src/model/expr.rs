@@ -321,6 +321,11 @@ fn eq(a: &Val, b: &Val) -> Tri {
         // GitHub names never contain `[`: an outsider is not `dependabot[bot]`.
         (Ident(_), Str(s)) | (Str(s), Ident(_)) if s.contains('[') => Tri::False,
         // The author of a pull request or comment is an account an outsider does not control.
+        (Ident("pr-merge-ref"), Str(s)) | (Str(s), Ident("pr-merge-ref"))
+            if !s.ends_with("/merge") =>
+        {
+            Tri::False
+        }
         (Ident("attacker-login" | "fork-author"), Str(_))
         | (Str(_), Ident("attacker-login" | "fork-author")) => Tri::False,
         (Num(x), Num(y)) => Tri::from_bool(x == y),
@@ -395,6 +400,8 @@ fn context(path: &str, event: &str) -> Val {
             | "watch" => Val::Prefix("refs/heads/".into()),
             _ => Val::Unknown,
         },
+        // `<number>/merge` for a pull request: never a branch or tag name.
+        "github.ref_name" if event == "pull_request" => Val::Ident("pr-merge-ref"),
         "github.ref_type" => match event {
             "release" => Val::Str("tag".into()),
             "pull_request" | "pull_request_target" | "issue_comment" | "workflow_run" => {
@@ -619,6 +626,11 @@ mod tests {
         assert!(runs(tags, "push"));
         assert!(runs("startsWith(github.ref, 'refs/tags/v')", "release"));
         assert!(!runs("github.ref_type == 'tag'", "pull_request"));
+        assert!(!runs(
+            "failure() && github.ref_name == 'main'",
+            "pull_request"
+        ));
+        assert!(runs("github.ref_name == 'main'", "pull_request_target"));
     }
 
     #[test]

@@ -230,10 +230,10 @@ pub fn secret_names_in(inner: &str) -> Vec<String> {
     while let Some(i) = lower[pos..].find("secrets") {
         let start = pos + i;
         pos = start + 7;
+        // `secrets` itself, not `outputs.secrets` or `steps.get-secrets`.
         let boundary = start == 0
             || !(bytes[start - 1].is_ascii_alphanumeric()
-                || bytes[start - 1] == b'_'
-                || bytes[start - 1] == b'.');
+                || matches!(bytes[start - 1], b'_' | b'.' | b'-'));
         if !boundary {
             continue;
         }
@@ -1118,5 +1118,6 @@ mod tests {
         );
         assert_eq!(secret_names_in("github.token"), vec!["GITHUB_TOKEN"]);
         assert!(secret_names_in("inputs.secrets_file").is_empty());
+        assert!(secret_names_in("fromJSON(steps.get-secrets.outputs.secrets).KEY").is_empty());
     }
 }
