@@ -439,3 +439,112 @@ fn insert_job_block(
     }
     Ok(Edit::insert(at, new))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{analyze_text, fix_all, Document};
+    use crate::fix::apply_edits;
+    use crate::kind::FileKind;
+    use crate::workspace::Facts;
+    use std::path::Path;
+
+    fn doc(text: &str) -> Document<'_> {
+        Document {
+            path: Path::new(".github/workflows/ci.yml"),
+            kind: FileKind::Workflow,
+            text,
+        }
+    }
+
+    fn ours(text: &str) -> Vec<crate::finding::Finding> {
+        analyze_text(&doc(text), &Facts::default(), &Config::default())
+            .into_iter()
+            .filter(|f| f.rule == super::ID)
+            .collect()
+    }
+
+    /// Apply the first finding's fix; the result parses and the rule is quiet.
+    fn fixed(text: &str) -> String {
+        let f = ours(text);
+        assert!(!f.is_empty(), "no finding in:\n{text}");
+        let out = apply_edits(text, &f[0].fixes.first().expect("a fix").edits).unwrap();
+        assert!(
+            !crate::syntax::yaml::parse(&out, None)
+                .root_node()
+                .has_error(),
+            "broken YAML:\n{out}"
+        );
+        assert!(ours(&out).is_empty(), "still fires:\n{out}");
+        out
+    }
+
+    #[test]
+    fn crlf_and_on_block_at_end_of_file() {
+        let t = "jobs:\r\n  a:\r\n    runs-on: x\r\n    steps:\r\n      - run: gh pr comment 1 --body hi\r\n        env:\r\n          GH_TOKEN: ${{ github.token }}\r\non:\r\n  pull_request:";
+        let out = fixed(t);
+        assert!(
+            out.ends_with("pull_request:\r\npermissions:\r\n  contents: read\r\n"),
+            "{out:?}"
+        );
+        assert!(out.contains("    runs-on: x\r\n    permissions:\r\n      contents: read\r\n      pull-requests: write  # gh pr comment\r\n"), "{out:?}");
+    }
+
+    #[test]
+    fn no_on_block_inserts_before_jobs_and_jobs_without_runs_on() {
+        let t =
+            "name: x\njobs:\n  rel:\n    steps:\n      - uses: softprops/action-gh-release@v2\n";
+        let out = fixed(t);
+        assert_eq!(
+            out,
+            "name: x\npermissions:\n  contents: read\njobs:\n  rel:\n    permissions:\n      contents: write  # softprops/action-gh-release\n    steps:\n      - uses: softprops/action-gh-release@v2\n"
+        );
+    }
+
+    #[test]
+    fn flow_style_workflow_block_keeps_its_reads() {
+        let t = "on: push\npermissions: {actions: read, contents: write}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n  b:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - run: git push\n";
+        let out = fixed(t);
+        assert!(
+            out.contains("permissions: {actions: read, contents: read}\n"),
+            "{out}"
+        );
+        assert!(out.contains("  b:\n    runs-on: x\n    permissions:\n      actions: read\n      contents: write  # git push\n"), "{out}");
+    }
+
+    #[test]
+    fn write_all_with_a_comment_keeps_the_comment() {
+        let t = "on: push\npermissions: write-all # TODO narrow\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n";
+        let out = fixed(t);
+        assert!(
+            out.contains("permissions: # TODO narrow\n  contents: read\njobs:"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn all_write_lines_removed_become_contents_read() {
+        let t = "on: push\npermissions:\n  packages: write\n  id-token: write  # for signing\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n  b:\n    runs-on: x\n    steps:\n      - run: cosign sign img\n";
+        let out = fixed(t);
+        assert!(
+            out.starts_with("on: push\npermissions:\n  contents: read\njobs:"),
+            "{out}"
+        );
+        assert!(
+            out.contains("      id-token: write  # cosign sign (keyless)\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn unknown_needs_give_a_note_instead_of_a_fix() {
+        let t = "on: push\njobs:\n  a:\n    uses: ./.github/workflows/reuse.yml\n";
+        let f = ours(t);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].fixes.is_empty());
+        assert!(f[0].note.as_deref().unwrap().contains("reusable workflow"));
+        assert_eq!(f[0].related.len(), 1);
+        // fix-all leaves such a file alone.
+        assert_eq!(fix_all(&doc(t), &Facts::default(), &Config::default()), t);
+    }
+}
