@@ -1,7 +1,9 @@
 //! `imdsv1-request` for JS/TS: an HTTP call to the EC2 metadata service without the IMDSv2
 //! session-token header, in a file that never asks for a token.
 
-use super::scan::{arguments, first_argument, visit_descendants, Scan, UNKNOWN};
+use super::scan::{
+    arguments, contains_ignore_case, first_argument, visit_descendants, Scan, UNKNOWN,
+};
 use crate::finding::Finding;
 use tree_sitter::Node;
 
@@ -88,7 +90,7 @@ fn metadata_call<'t>(scan: &Scan<'t>, call: Node<'t>) -> Option<MetadataCall<'t>
 fn is_http_callee(scan: &Scan, callee: Node) -> bool {
     let name = scan.callee_name(callee);
     match callee.kind() {
-        "identifier" => name.to_ascii_lowercase().contains("fetch") || HTTP_OBJECTS.contains(&name),
+        "identifier" => contains_ignore_case(name, "fetch") || HTTP_OBJECTS.contains(&name),
         "member_expression" => {
             if name == "fetch" {
                 return true;

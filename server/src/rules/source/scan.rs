@@ -20,6 +20,16 @@ pub struct Scan<'t> {
     pub secret_command_names: Vec<&'t str>,
     /// Top-level declarations: name → its `variable_declarator`.
     pub module_vars: HashMap<&'t str, ModuleVar<'t>>,
+    /// Calls by the name they call: `name(…)` and `this.name(…)`.
+    pub calls_by_name: HashMap<&'t str, Vec<Node<'t>>>,
+    /// [`Enclosing`] of every call and `try` statement, by node id (from the walk's ancestor
+    /// stack: `Node::parent` is slow on large files).
+    pub enclosing: HashMap<usize, Enclosing<'t>>,
+    /// Promise chains: id of `x` in `x.then(…)` / `.catch(…)` / `.finally(…)` / `.promise()` →
+    /// (method name, the call).
+    pub promise_chain: HashMap<usize, (&'t str, Node<'t>)>,
+    /// Ids of module-level `variable_declarator`s.
+    pub module_declarators: std::collections::HashSet<usize>,
     /// Named functions: name → function node (declarations, `const f = () => …`, methods).
     pub functions: HashMap<&'t str, Node<'t>>,
     /// The file imports or requires `node-vault`.
@@ -29,6 +39,18 @@ pub struct Scan<'t> {
     /// Something in the file expires or refreshes cached values (see `note_expiry_signal`).
     pub has_expiry_signal: bool,
 }
+
+/// Where a call or `try` sits: inside a `try` block, else in which function.
+#[derive(Clone, Copy)]
+pub enum Enclosing<'t> {
+    Try(Node<'t>),
+    Function(Node<'t>),
+    Module,
+}
+
+/// Callbacks of these calls run while the enclosing `try` waits (`Promise.all(xs.map(…))`).
+const AWAITED_CALLBACK_CALLEES: &[&str] =
+    &["map", "flatMap", "all", "allSettled", "any", "race", "then"];
 
 #[derive(Clone, Copy)]
 pub struct ModuleVar<'t> {
@@ -44,6 +66,10 @@ impl<'t> Scan<'t> {
             text,
             root,
             calls: Vec::new(),
+            calls_by_name: HashMap::new(),
+            enclosing: HashMap::new(),
+            promise_chain: HashMap::new(),
+            module_declarators: Default::default(),
             vault_token_members: Vec::new(),
             destructures: Vec::new(),
             string_consts: HashMap::new(),
@@ -68,10 +94,22 @@ impl<'t> Scan<'t> {
         let mut depth = 0usize;
         // Depth of `export_statement` wrappers directly under the program.
         let mut export_depth: Option<usize> = None;
+        let mut ancestors: Vec<Node<'t>> = Vec::new();
         loop {
             let node = cursor.node();
-            self.visit(node, depth, export_depth);
-            if node.kind() == "export_statement" && depth == 1 {
+            // `Node::kind` measures and validates a C string: read it once per node.
+            let kind = node.kind();
+            ancestors.truncate(depth);
+            if matches!(kind, "call_expression" | "try_statement") {
+                let e = self.enclosing_from(node, &ancestors);
+                self.enclosing.insert(node.id(), e);
+            }
+            if kind == "call_expression" {
+                self.note_promise_chain(node);
+            }
+            self.visit(node, kind, depth, export_depth);
+            ancestors.push(node);
+            if kind == "export_statement" && depth == 1 {
                 export_depth = Some(2);
             }
             if cursor.goto_first_child() {
@@ -93,8 +131,58 @@ impl<'t> Scan<'t> {
         }
     }
 
-    fn visit(&mut self, node: Node<'t>, depth: usize, export_depth: Option<usize>) {
-        match node.kind() {
+    /// The innermost `try` block covering `node`, or the function a failure escapes from, read
+    /// off the ancestor stack. Callbacks of `map`/`Promise.all`/`then` are looked through.
+    fn enclosing_from(&self, node: Node<'t>, ancestors: &[Node<'t>]) -> Enclosing<'t> {
+        let mut child = node;
+        for i in (0..ancestors.len()).rev() {
+            let p = ancestors[i];
+            if p.kind() == "try_statement"
+                && p.child_by_field_name("body")
+                    .is_some_and(|b| b.id() == child.id())
+            {
+                return Enclosing::Try(p);
+            }
+            if is_function(p.kind()) {
+                let awaited_callback = matches!(
+                    p.kind(),
+                    "arrow_function" | "function_expression" | "function"
+                ) && i >= 2
+                    && ancestors[i - 1].kind() == "arguments"
+                    && ancestors[i - 2].kind() == "call_expression"
+                    && ancestors[i - 2]
+                        .child_by_field_name("function")
+                        .is_some_and(|f| AWAITED_CALLBACK_CALLEES.contains(&self.callee_name(f)));
+                if !awaited_callback {
+                    return Enclosing::Function(p);
+                }
+            }
+            child = p;
+        }
+        Enclosing::Module
+    }
+
+    fn note_promise_chain(&mut self, call: Node<'t>) {
+        let Some(member) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "member_expression")
+        else {
+            return;
+        };
+        let (Some(object), Some(property)) = (
+            member.child_by_field_name("object"),
+            member.child_by_field_name("property"),
+        ) else {
+            return;
+        };
+        let method = self.text_of(property);
+        if matches!(method, "then" | "catch" | "finally" | "promise") {
+            self.promise_chain.insert(object.id(), (method, call));
+        }
+    }
+
+    fn visit(&mut self, node: Node<'t>, kind: &str, depth: usize, export_depth: Option<usize>) {
+        match kind {
             "call_expression" => {
                 self.calls.push(node);
                 self.note_call(node);
@@ -136,6 +224,7 @@ impl<'t> Scan<'t> {
                     let Some(name) = d.child_by_field_name("name") else {
                         continue;
                     };
+                    self.module_declarators.insert(d.id());
                     for id in bound_identifiers(name) {
                         self.module_vars.insert(
                             self.text_of(id),
@@ -227,6 +316,16 @@ impl<'t> Scan<'t> {
             return;
         };
         let name = self.callee_name(callee);
+        let by_name = match callee.kind() {
+            "identifier" => true,
+            "member_expression" => callee
+                .child_by_field_name("object")
+                .is_some_and(|o| o.kind() == "this"),
+            _ => false,
+        };
+        if by_name {
+            self.calls_by_name.entry(name).or_default().push(call);
+        }
         match name {
             "require" => {
                 let arg = first_argument(call).and_then(|a| self.string_value(a));
@@ -238,8 +337,7 @@ impl<'t> Scan<'t> {
             // A `setTimeout` inside `new Promise(…)` is a sleep, not a refresh.
             "setTimeout" if !self.inside_promise_executor(call) => self.has_expiry_signal = true,
             _ => {
-                let lower = name.to_ascii_lowercase();
-                if lower.contains("renew") {
+                if contains_ignore_case(name, "renew") {
                     self.has_expiry_signal = true;
                 }
             }
@@ -266,9 +364,8 @@ impl<'t> Scan<'t> {
         if !matches!(op, Some("<" | ">" | "<=" | ">=")) {
             return false;
         }
-        let is_now = |n: Node| {
-            n.kind() == "identifier" && self.text_of(n).to_ascii_lowercase().contains("now")
-        };
+        let is_now =
+            |n: Node| n.kind() == "identifier" && contains_ignore_case(self.text_of(n), "now");
         [
             node.child_by_field_name("left"),
             node.child_by_field_name("right"),
@@ -474,9 +571,7 @@ impl<'t> Scan<'t> {
 
     /// Is this declarator a top-level (module) declaration?
     pub fn is_module_level(&self, declarator: Node) -> bool {
-        self.module_vars
-            .values()
-            .any(|v| v.declarator.id() == declarator.id())
+        self.module_declarators.contains(&declarator.id())
     }
 }
 
@@ -490,12 +585,17 @@ pub fn is_secret_command(ctor: &str) -> bool {
 /// Names that configure or track an expiry (`ttl`, `CACHE_TTL_MS`, `stdTTL`, `maxAge`,
 /// `expiresAt`, `expiry`…).
 fn is_ttl_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    if lower.contains("maxage") || lower.contains("expir") {
+    if contains_ignore_case(key, "maxage") || contains_ignore_case(key, "expir") {
         return true;
     }
     // `ttl` as a word of the name, so that `allSettled` or `throttle` do not count.
-    lower.contains("ttl") && name_words(key).any(|w| w.eq_ignore_ascii_case("ttl"))
+    contains_ignore_case(key, "ttl") && name_words(key).any(|w| w.eq_ignore_ascii_case("ttl"))
+}
+
+/// ASCII case-insensitive substring test without allocating (runs on every identifier).
+pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// The words of an identifier: `CACHE_TTL_MS` → CACHE, TTL, MS; `stdTTL` → std, TTL;

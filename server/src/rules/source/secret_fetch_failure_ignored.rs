@@ -73,16 +73,11 @@ fn swallowing_promise_catch<'t>(
 ) -> Option<(Node<'t>, Option<std::ops::Range<usize>>)> {
     let mut cur = read;
     loop {
-        let member = scan.parent_of(cur).filter(|m| {
-            m.kind() == "member_expression"
-                && m.child_by_field_name("object")
-                    .is_some_and(|o| o.id() == cur.id())
-        })?;
-        let call = scan
-            .parent_of(member)
-            .filter(|c| c.kind() == "call_expression")?;
-        let property = member.child_by_field_name("property")?;
-        match scan.text_of(property) {
+        let &(method, call) = scan.promise_chain.get(&cur.id())?;
+        let property = call
+            .child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("property"))?;
+        match method {
             "then" | "finally" | "promise" => cur = call,
             "catch" => {
                 let callback = super::scan::first_argument(call)?;

@@ -2,8 +2,9 @@
 //! `secret-fetch-failure-ignored`): AWS Secrets Manager, GCP Secret Manager, Vault over HTTP and
 //! node-vault, plus calls to the file's own functions that perform such a read.
 
+pub use super::scan::Enclosing;
 use super::scan::{
-    arguments, first_argument, is_function, is_secret_command, visit_descendants, Scan,
+    arguments, contains_ignore_case, first_argument, is_secret_command, visit_descendants, Scan,
 };
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -30,10 +31,6 @@ impl Read<'_> {
 
 /// Calls whose callee is a logger; never a read even when a URL is logged.
 const LOG_METHODS: &[&str] = &["log", "warn", "error", "info", "debug", "trace"];
-
-/// Callbacks of these calls run while the enclosing `try` waits (`Promise.all(xs.map(…))`).
-const AWAITED_CALLBACK_CALLEES: &[&str] =
-    &["map", "flatMap", "all", "allSettled", "any", "race", "then"];
 
 /// Every direct secrets-manager read in the file.
 pub fn direct_reads<'t>(scan: &Scan<'t>) -> Vec<Read<'t>> {
@@ -81,7 +78,7 @@ fn direct_read<'t>(scan: &Scan<'t>, call: Node<'t>) -> Option<Read<'t>> {
             "member_expression" => scan.callee_name(object),
             _ => scan.text_of(object),
         };
-        let vaultish = object_name.to_ascii_lowercase().contains("vault")
+        let vaultish = contains_ignore_case(object_name, "vault")
             || (object_name == "client" && scan.imports_node_vault);
         if vaultish {
             return Some(Read {
@@ -106,47 +103,13 @@ fn direct_read<'t>(scan: &Scan<'t>, call: Node<'t>) -> Option<Read<'t>> {
     None
 }
 
-/// Where a read sits: inside a `try` block, or else in which function (None: module level).
-pub enum Enclosing<'t> {
-    Try(Node<'t>),
-    Function(Node<'t>),
-    Module,
-}
-
-/// The innermost `try` block that covers `node`, or the function it escapes from.
+/// The innermost `try` block that covers a call or `try` statement, or the function it
+/// escapes from (precomputed by the scan).
 pub fn enclosing<'t>(scan: &Scan<'t>, node: Node<'t>) -> Enclosing<'t> {
-    let mut cur = node;
-    while let Some(p) = scan.parent_of(cur) {
-        if p.kind() == "try_statement"
-            && p.child_by_field_name("body")
-                .is_some_and(|b| b.id() == cur.id())
-        {
-            return Enclosing::Try(p);
-        }
-        if is_function(p.kind()) && !is_awaited_callback(scan, p) {
-            return Enclosing::Function(p);
-        }
-        cur = p;
-    }
-    Enclosing::Module
-}
-
-/// An arrow/function passed to `map`, `Promise.all`, `then`…: errors in it reach the caller.
-fn is_awaited_callback(scan: &Scan, func: Node) -> bool {
-    if !matches!(
-        func.kind(),
-        "arrow_function" | "function_expression" | "function"
-    ) {
-        return false;
-    }
-    let Some(args) = scan.parent_of(func).filter(|a| a.kind() == "arguments") else {
-        return false;
-    };
-    let Some(call) = scan.parent_of(args) else {
-        return false;
-    };
-    call.child_by_field_name("function")
-        .is_some_and(|f| AWAITED_CALLBACK_CALLEES.contains(&scan.callee_name(f)))
+    scan.enclosing
+        .get(&node.id())
+        .copied()
+        .unwrap_or(Enclosing::Module)
 }
 
 /// The function a failure at `node` propagates out of: through `try` blocks whose `catch`
@@ -199,37 +162,20 @@ pub fn function_name<'t>(scan: &Scan<'t>, func: Node<'t>) -> Option<&'t str> {
 
 /// Calls of the named function in the file: `name(…)` or `this.name(…)`.
 pub fn calls_of<'t>(scan: &Scan<'t>, name: &str) -> Vec<Node<'t>> {
-    scan.calls
-        .iter()
-        .copied()
-        .filter(|call| {
-            let Some(callee) = call.child_by_field_name("function") else {
-                return false;
-            };
-            match callee.kind() {
-                "identifier" => scan.text_of(callee) == name,
-                "member_expression" => {
-                    scan.callee_name(callee) == name
-                        && callee
-                            .child_by_field_name("object")
-                            .is_some_and(|o| o.kind() == "this")
-                }
-                _ => false,
-            }
-        })
-        .collect()
+    scan.calls_by_name.get(name).cloned().unwrap_or_default()
 }
 
 /// Direct reads plus calls of the file's own functions out of which a read's failure escapes
 /// (not caught inside them), transitively. What each call "reads" is named after the wrapper.
 pub fn reads_with_throwing_wrappers<'t>(scan: &Scan<'t>, direct: &[Read<'t>]) -> Vec<Read<'t>> {
     let mut all: Vec<Read<'t>> = direct.to_vec();
+    let mut seen_calls: HashSet<usize> = all.iter().map(|r| r.node.id()).collect();
     let mut seen_functions: HashSet<usize> = HashSet::new();
     let mut next = 0;
     while next < all.len() && all.len() < 10_000 {
         let read = all[next];
         next += 1;
-        let Enclosing::Function(func) = enclosing(scan, read.node) else {
+        let Some(func) = escapes_to_function(scan, read.node) else {
             continue;
         };
         if !seen_functions.insert(func.id()) {
@@ -239,6 +185,9 @@ pub fn reads_with_throwing_wrappers<'t>(scan: &Scan<'t>, direct: &[Read<'t>]) ->
             continue;
         };
         for call in calls_of(scan, name) {
+            if !seen_calls.insert(call.id()) {
+                continue;
+            }
             all.push(Read {
                 node: call,
                 what: name,
