@@ -3,7 +3,7 @@
 use super::convert::{self, Lines};
 use super::state::{Analysed, State};
 use crate::engine;
-use crate::finding::{Edit, Finding};
+use crate::finding::{Edit, Finding, Span};
 use crate::kind::FileKind;
 use crate::workspace;
 use regex::Regex;
@@ -81,41 +81,36 @@ static PINNED_USES: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// Hover over the SHA of a pinned `uses:`: which version that commit is.
-fn pinned_sha_hover(a: &Analysed, lines: &Lines, offset: usize) -> Option<Hover> {
+/// Over the SHA of a pinned `uses:`: which version that commit is, and the SHA's span.
+fn pinned_sha_info(a: &Analysed, lines: &Lines, offset: usize) -> Option<(String, Span)> {
     if !matches!(a.kind, FileKind::Workflow | FileKind::Action) {
         return None;
     }
     let line = lines.index.line_of(offset);
     let span = lines.index.line_span(&a.text, line);
-    let line_text = &a.text[span.clone()];
-    let caps = PINNED_USES.captures(line_text)?;
-    let (repo, sha) = (caps.get(1)?, caps.get(2)?);
+    let caps = PINNED_USES.captures(&a.text[span.clone()])?;
+    let (repo, sha) = (caps.get(1)?.as_str(), caps.get(2)?);
     let sha_span = span.start + sha.start()..span.start + sha.end();
     if !(sha_span.start <= offset && offset <= sha_span.end) {
         return None;
     }
-    let version = crate::resolve::tags::version_for_sha(repo.as_str(), sha.as_str());
-    let text = match version {
-        Some(v) => format!(
-            "`{}@{}` is **{v}** of {}",
-            repo.as_str(),
-            &sha.as_str()[..12],
-            repo.as_str()
-        ),
+    let short = &sha.as_str()[..12];
+    let tags = crate::resolve::tags::tags_for_sha(repo, sha.as_str());
+    let text = match crate::resolve::tags::version_for_sha(repo, sha.as_str()) {
+        Some(version) => {
+            let others: Vec<&str> = tags.iter().map(String::as_str).filter(|t| *t != version).collect();
+            let also = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (also tagged {})", others.join(", "))
+            };
+            format!("`{repo}@{short}` is **{version}** of {repo}{also}")
+        }
         None => format!(
-            "`{}@{}`: this commit is not in chainwarden's tag table, so its version is unknown",
-            repo.as_str(),
-            &sha.as_str()[..12]
+            "`{repo}@{short}`: this commit is not in chainwarden's tag table, so its version is unknown"
         ),
     };
-    Some(Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value: text,
-        }),
-        range: Some(lines.range(&sha_span)),
-    })
+    Some((text, sha_span))
 }
 
 pub async fn hover(state: &Arc<State>, params: HoverParams) -> Option<Hover> {
@@ -129,20 +124,23 @@ pub async fn hover(state: &Arc<State>, params: HoverParams) -> Option<Hover> {
         .iter()
         .filter(|f| f.span.start <= offset && (offset < f.span.end || offset == f.span.start))
         .collect();
-    if hits.is_empty() {
-        return pinned_sha_hover(&a, &lines, offset);
-    }
-    let value = hits
-        .iter()
-        .map(|f| hover_text(f))
-        .collect::<Vec<_>>()
-        .join("\n\n---\n\n");
+    let pinned = pinned_sha_info(&a, &lines, offset);
+    let span = match (hits.first(), &pinned) {
+        (Some(f), _) => f.span.clone(),
+        (None, Some((_, sha_span))) => sha_span.clone(),
+        (None, None) => return None,
+    };
+    let sections: Vec<String> = pinned
+        .map(|(text, _)| text)
+        .into_iter()
+        .chain(hits.iter().map(|f| hover_text(f)))
+        .collect();
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value,
+            value: sections.join("\n\n---\n\n"),
         }),
-        range: Some(lines.range(&hits[0].span)),
+        range: Some(lines.range(&span)),
     })
 }
 
