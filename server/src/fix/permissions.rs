@@ -5,10 +5,11 @@
 //! cannot be written exactly (`read-all`/expressions, flow-style jobs).
 
 use crate::finding::Edit;
-use crate::model::job_facts::{Act, JobFacts};
+use crate::model::job_facts::JobFacts;
 use crate::model::workflow::{
     column_of, end_of_line, EffectivePermissions, Job, Level, PermissionsValue, Workflow,
 };
+use crate::rules::workflow::token_needs::{job_needs, JobNeeds};
 
 /// Edits that give `job` at least the `wanted` levels. `None` when no safe edit exists; an empty
 /// vector when the job already has them.
@@ -125,57 +126,40 @@ pub fn ensure_job_scopes(
 }
 
 /// The scopes to ask of [`ensure_job_scopes`]: `wanted`, plus — when the job runs on the
-/// repository's default token and a new block would take every other scope away — `contents:
-/// read` and the writes its steps visibly need (release uploads, registry pushes, changesets,
-/// semantic-release, `git push`, `gh pr`).
-pub fn scopes_for_new_block<'a>(
+/// repository's default token, so that a new block would take every other scope away —
+/// `contents: read` and what its steps need (from the token-needs table). `None` when those
+/// needs cannot be told: a new block could then break the job.
+pub fn scopes_for_new_block(
     wf: &Workflow,
     jf: &JobFacts,
-    wanted: &[(&'a str, Level)],
-) -> Vec<(&'a str, Level)> {
-    let mut out: Vec<(&'a str, Level)> = wanted.to_vec();
-    let Some(job) = jf.job else { return out };
+    wanted: &[(&str, Level)],
+) -> Option<Vec<(String, Level)>> {
+    let mut out: Vec<(String, Level)> = wanted.iter().map(|(s, l)| (s.to_string(), *l)).collect();
+    let Some(job) = jf.job else { return Some(out) };
     if !matches!(
         job.effective_permissions(wf),
         EffectivePermissions::DefaultToken
     ) {
-        return out;
+        return Some(out);
     }
-    let mut add = |scope: &'a str, level: Level| match out.iter_mut().find(|(s, _)| *s == scope) {
+    let JobNeeds::Known(needs) = job_needs(wf, job) else {
+        return None;
+    };
+    let mut add = |scope: &str, level: Level| match out.iter_mut().find(|(s, _)| s == scope) {
         Some((_, l)) if *l >= level => {}
         Some((_, l)) => *l = level,
-        None => out.push((scope, level)),
+        None => out.push((scope.to_string(), level)),
     };
     add("contents", Level::Read);
-    for sf in &jf.steps {
-        let action = sf.step.action().unwrap_or_default();
-        let run = sf.step.run.as_ref().map(|r| r.text.as_str()).unwrap_or("");
-        for a in &sf.activities {
-            match &a.act {
-                Act::ReleaseUpload => add("contents", Level::Write),
-                Act::ContainerPush | Act::ContainerPushIf(_) | Act::RegistryLogin => {
-                    add("packages", Level::Write)
-                }
-                Act::NpmPublish { what, .. } if what == "semantic-release" => {
-                    add("contents", Level::Write);
-                    add("issues", Level::Write);
-                    add("pull-requests", Level::Write);
-                }
-                _ => {}
-            }
-        }
-        if action.starts_with("changesets/action") {
-            add("contents", Level::Write);
-            add("pull-requests", Level::Write);
-        }
-        if run.contains("git push") || run.contains("git tag") {
-            add("contents", Level::Write);
-        }
-        if run.contains("gh pr ") {
-            add("pull-requests", Level::Write);
-        }
+    for (scope, (level, _)) in needs {
+        add(&scope, level);
     }
-    out
+    Some(out)
+}
+
+/// [`scopes_for_new_block`] as the borrowed pairs [`ensure_job_scopes`] takes.
+pub fn as_pairs(scopes: &[(String, Level)]) -> Vec<(&str, Level)> {
+    scopes.iter().map(|(s, l)| (s.as_str(), *l)).collect()
 }
 
 #[cfg(test)]

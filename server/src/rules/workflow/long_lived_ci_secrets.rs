@@ -3,7 +3,7 @@
 
 use crate::engine::Ctx;
 use crate::finding::{Edit, Finding, Fix, Span};
-use crate::fix::permissions::{ensure_job_scopes, scopes_for_new_block};
+use crate::fix::permissions::{as_pairs, ensure_job_scopes, scopes_for_new_block};
 use crate::model::job_facts::{secret_names_in, JobFacts, WorkflowFacts};
 use crate::model::workflow::{column_of, end_of_line, KeyValue, Level, Step, Workflow};
 
@@ -232,7 +232,7 @@ fn oidc_fix(
         edits.push(Edit::replace(entry_lines(text, &kv.span)?, ""));
     }
     let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)]);
-    edits.extend(ensure_job_scopes(text, wf, job, &wanted)?);
+    edits.extend(ensure_job_scopes(text, wf, job, &as_pairs(&wanted?))?);
     edits.extend(ignore_scripts_edits(ctx, wf, jf));
     Some(Fix {
         title: format!("Switch {} to OIDC", login.action),

@@ -3,7 +3,7 @@
 
 use crate::engine::Ctx;
 use crate::finding::{Edit, Finding, Fix, Span};
-use crate::fix::permissions::{ensure_job_scopes, scopes_for_new_block};
+use crate::fix::permissions::{as_pairs, ensure_job_scopes, scopes_for_new_block};
 use crate::model::job_facts::{secret_names_in, Act, JobFacts, SecretOrigin, WorkflowFacts};
 use crate::model::workflow::{end_of_line, Level, Workflow};
 use crate::syntax::yaml::YNode;
@@ -311,7 +311,7 @@ fn trusted_publishing_fix(
         jf,
         &[("contents", Level::Read), ("id-token", Level::Write)],
     );
-    edits.extend(ensure_job_scopes(text, wf, job, &wanted)?);
+    edits.extend(ensure_job_scopes(text, wf, job, &as_pairs(&wanted?))?);
     if let Some(up) = upgrade_edits(text, wf, jf, publish) {
         edits.extend(up);
     }

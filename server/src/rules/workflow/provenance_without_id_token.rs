@@ -3,7 +3,7 @@
 
 use crate::engine::Ctx;
 use crate::finding::{Finding, Fix};
-use crate::fix::permissions::{ensure_job_scopes, scopes_for_new_block};
+use crate::fix::permissions::{as_pairs, ensure_job_scopes, scopes_for_new_block};
 use crate::model::job_facts::{Act, WorkflowFacts};
 use crate::model::workflow::{Level, Workflow};
 
@@ -35,7 +35,9 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                     ),
                 );
                 let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)]);
-                if let Some(mut edits) = ensure_job_scopes(ctx.doc.text, wf, job, &wanted) {
+                let edits =
+                    wanted.and_then(|w| ensure_job_scopes(ctx.doc.text, wf, job, &as_pairs(&w)));
+                if let Some(mut edits) = edits {
                     if !edits.is_empty() {
                         edits.extend(ignore_scripts_edits(ctx, wf, jf));
                         f = f.fix(Fix {
