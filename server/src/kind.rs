@@ -63,8 +63,9 @@ pub fn detect(path: &Path) -> Option<FileKind> {
         }
         return None;
     }
-    if name == "Dockerfile"
-        || name == "Containerfile"
+    // `dockerfile` in lower case is common too (`docker build -f docker/dockerfile`).
+    if lower == "dockerfile"
+        || lower == "containerfile"
         || lower.ends_with(".dockerfile")
         || name.starts_with("Dockerfile.")
         || name.starts_with("Dockerfile-")
@@ -107,6 +108,7 @@ mod tests {
         assert_eq!(k("Dockerfile.dev"), Some(FileKind::Dockerfile));
         assert_eq!(k("Dockerfile-alpine"), Some(FileKind::Dockerfile));
         assert_eq!(k("Containerfile"), Some(FileKind::Dockerfile));
+        assert_eq!(k("docker/dockerfile"), Some(FileKind::Dockerfile));
         assert_eq!(k("docker-compose.prod.yml"), Some(FileKind::Compose));
         assert_eq!(k("compose.yaml"), Some(FileKind::Compose));
         assert_eq!(k("package.json"), Some(FileKind::Package));
