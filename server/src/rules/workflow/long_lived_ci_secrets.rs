@@ -52,6 +52,8 @@ struct Login {
     oidc: &'static [(&'static str, &'static str)],
     /// An input whose presence means OIDC is already (partly) configured.
     oidc_marker: &'static str,
+    /// What to configure on the cloud side.
+    trust: &'static str,
 }
 
 const LOGINS: &[Login] = &[
@@ -61,6 +63,7 @@ const LOGINS: &[Login] = &[
         companions: &["aws-session-token"],
         oidc: &[("role-to-assume", "${{ vars.AWS_ROLE_ARN }}")],
         oidc_marker: "role-to-assume",
+        trust: "an IAM role whose trust policy accepts token.actions.githubusercontent.com",
     },
     Login {
         action: "google-github-actions/auth",
@@ -74,6 +77,7 @@ const LOGINS: &[Login] = &[
             ("service_account", "${{ vars.GCP_SERVICE_ACCOUNT }}"),
         ],
         oidc_marker: "workload_identity_provider",
+        trust: "a Workload Identity pool and provider for GitHub, bound to the service account",
     },
     Login {
         action: "azure/login",
@@ -85,6 +89,7 @@ const LOGINS: &[Login] = &[
             ("subscription-id", "${{ vars.AZURE_SUBSCRIPTION_ID }}"),
         ],
         oidc_marker: "client-id",
+        trust: "a federated credential on the Entra ID app registration",
     },
 ];
 
@@ -184,7 +189,22 @@ fn login_step(
         );
     }
     if let Some(fix) = oidc_fix(ctx, wf, jf, step, login, &keys) {
-        f = f.fix(fix);
+        let vars: Vec<String> = login
+            .oidc
+            .iter()
+            .map(|(_, v)| {
+                v.trim_start_matches("${{ ")
+                    .trim_end_matches(" }}")
+                    .to_string()
+            })
+            .collect();
+        f = f.fix(fix).note(format!(
+            "Before applying: set up the trust on the cloud side ({}) for this repository, and \
+             create the repository variables {}. Then delete the old secret and deactivate \
+             the key.",
+            login.trust,
+            vars.join(", ")
+        ));
     }
     out.push(f);
 }
