@@ -22,6 +22,8 @@ pub struct Config {
     /// Owners whose actions may stay on tags (`[pinning] trusted-owners`).
     pub trusted_owners: Vec<String>,
     pub online: bool,
+    /// GitHub API base for online resolution (`[resolve] api-url`, for GitHub Enterprise).
+    pub api_url: Option<String>,
 }
 
 /// A config file that could not be read: reported as a diagnostic on the file itself.
@@ -142,6 +144,10 @@ impl Config {
                         .get("online")
                         .and_then(|v| v.as_bool())
                         .unwrap_or(false);
+                    config.api_url = value
+                        .get("api-url")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string);
                 }
                 other => return Err((locate(other), format!("unknown section `{other}`"))),
             }

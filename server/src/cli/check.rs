@@ -172,7 +172,10 @@ fn check_file(
         )
     })?;
     let display = strip_dot(path).to_path_buf();
-    let facts = workspace::gather(path, Some(root));
+    let mut facts = workspace::gather(path, Some(root));
+    if matches!(kind, kind::FileKind::Workflow | kind::FileKind::Action) {
+        facts.pins = crate::resolve::online::pins_for(config, &text);
+    }
     let mut text = text;
     if fix {
         let doc = Document {

@@ -158,7 +158,10 @@ async fn fix_all_text(state: &Arc<State>, a: &Analysed) -> Option<String> {
     let (path, kind, text) = (a.path.clone(), a.kind, a.text.clone());
     tokio::task::spawn_blocking(move || {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let facts = workspace::gather(&path, root.as_deref());
+            let mut facts = workspace::gather(&path, root.as_deref());
+            if matches!(kind, FileKind::Workflow | FileKind::Action) {
+                facts.pins = crate::resolve::online::pins_for(&config, &text);
+            }
             let relative = root
                 .as_deref()
                 .and_then(|r| path.strip_prefix(r).ok())

@@ -199,7 +199,10 @@ impl State {
             Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
                 || {
                     State::test_panic(panic_on.as_deref(), &text, "analysis");
-                    let facts = workspace::gather(&path, root.as_deref());
+                    let mut facts = workspace::gather(&path, root.as_deref());
+                    if matches!(kind, FileKind::Workflow | FileKind::Action) {
+                        facts.pins = crate::resolve::online::pins_for(&config, &text);
+                    }
                     let syntax = match (kind, tree) {
                         (k, Some(tree)) if k.is_yaml() => Syntax::Yaml(tree),
                         (FileKind::Source, Some(tree)) => Syntax::Js(tree),
