@@ -121,6 +121,11 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
                 "ci",
             )],
         });
+    } else if !env.lockfile_available {
+        f = f.note(
+            "No lockfile is copied into the image before this install, so `npm ci` would fail \
+             here: copy `package-lock.json` (or `package*.json`) first, then use `npm ci`.",
+        );
     }
     out.push(f);
 }
@@ -243,6 +248,11 @@ mod tests {
         let f = run(FileKind::Workflow, "npm install --no-package-lock");
         assert!(f[0].fixes.is_empty());
         let f = run(FileKind::Dockerfile, "npm install");
+        assert!(f[0]
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("package-lock.json"));
         assert!(
             f[0].fixes.is_empty(),
             "Dockerfile: lockfile not known to be copied"

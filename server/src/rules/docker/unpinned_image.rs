@@ -31,6 +31,14 @@ pub fn is_only_variables(image: &str) -> bool {
     !rest.chars().any(|c| c.is_alphanumeric())
 }
 
+/// How to find the digest for this reference.
+fn digest_hint(image: &str) -> String {
+    format!(
+        "Look the digest up with `docker buildx imagetools inspect {image}` and write \
+         `{image}@sha256:<digest>` (keep the tag so people and update bots can read it)."
+    )
+}
+
 /// `binary-${OS}` → `binary-*`.
 fn variables_as_wildcards(image: &str) -> String {
     let mut out = String::new();
@@ -88,11 +96,14 @@ pub fn check_dockerfile(_ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
             );
             continue;
         }
-        out.push(Finding::new(
-            ID,
-            image.span.clone(),
-            format!("Base image {v} is not pinned to a digest"),
-        ));
+        out.push(
+            Finding::new(
+                ID,
+                image.span.clone(),
+                format!("Base image {v} is not pinned to a digest"),
+            )
+            .note(digest_hint(v)),
+        );
     }
 }
 
@@ -116,7 +127,8 @@ pub fn check_compose(_ctx: &Ctx, compose: &Compose, out: &mut Vec<Finding>) {
                 "Image {v} of service {} is not pinned to a digest",
                 svc.name
             ),
-        );
+        )
+        .note(digest_hint(v));
         out.push(if is_only_variables(v) {
             f.severity(Severity::Low)
         } else {
