@@ -55,6 +55,9 @@ pub struct Facts {
     pub lockfile: Option<Lockfile>,
     /// The workspace root `.npmrc` sets `ignore-scripts=true`.
     pub npmrc_ignore_scripts: bool,
+    /// For a workflow under `<repo>/.github/workflows/`: `<repo>/package.json` sets
+    /// `publishConfig.provenance` to true (its `npm publish` then needs `id-token: write`).
+    pub package_publish_provenance: bool,
     /// Files these facts were read from: when one changes, gather again (language server).
     pub depends_on: Vec<PathBuf>,
     /// Tag → commit knowledge beyond the built-in table (the online resolver's cache), filled
@@ -89,6 +92,11 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
         if path.file_name().is_some_and(|n| n == "package.json") {
             gather_package(dir, &mut facts);
         }
+        if let Some(repo) = workflow_repo_root(dir) {
+            let manifest = repo.join("package.json");
+            facts.package_publish_provenance = package_sets_provenance(&manifest);
+            facts.depends_on.push(manifest);
+        }
     }
     let root = root.or(dir);
     if let Some(root) = root {
@@ -99,6 +107,33 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
         facts.depends_on.push(npmrc);
     }
     facts
+}
+
+/// `<repo>` for a folder `<repo>/.github/workflows[/…]`.
+fn workflow_repo_root(dir: &Path) -> Option<&Path> {
+    let mut current = dir;
+    loop {
+        let parent = current.parent()?;
+        if current.file_name().is_some_and(|n| n == "workflows")
+            && parent.file_name().is_some_and(|n| n == ".github")
+        {
+            return parent.parent();
+        }
+        current = parent;
+    }
+}
+
+/// Whether the package.json at `path` sets `publishConfig.provenance` to true.
+fn package_sets_provenance(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    if !text.contains("provenance") {
+        return false;
+    }
+    let doc = crate::syntax::json::parse(&text);
+    let m = crate::model::package::PackageManifest::from_json(&doc, &text);
+    m.publish_provenance.is_some_and(|(on, _)| on)
 }
 
 /// Lockfile facts for the package.json in `dir`.
@@ -315,6 +350,25 @@ fn npmrc_sets_ignore_scripts(npmrc: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workflows_see_the_root_package_provenance() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let wf = root.join(".github/workflows");
+        std::fs::create_dir_all(&wf).unwrap();
+        std::fs::write(wf.join("release.yml"), "on: push\n").unwrap();
+        assert!(!gather(&wf.join("release.yml"), None).package_publish_provenance);
+        std::fs::write(
+            root.join("package.json"),
+            r#"{"name": "x", "publishConfig": {"provenance": true, "access": "public"}}"#,
+        )
+        .unwrap();
+        let facts = gather(&wf.join("release.yml"), None);
+        assert!(facts.package_publish_provenance);
+        assert!(facts.depends_on.contains(&root.join("package.json")));
+        assert!(!gather(&root.join("package.json"), None).package_publish_provenance);
+    }
 
     #[test]
     fn pnpm_workspace_lists() {

@@ -334,6 +334,46 @@ mod tests {
         assert_eq!(root.get("z").unwrap().as_bool(), Some(true));
     }
 
+    fn check_spans(text: &str, node: &Node) {
+        assert!(node.span.end <= text.len() && text.is_char_boundary(node.span.start));
+        assert!(text.is_char_boundary(node.span.end));
+        for m in node.members() {
+            assert!(text.get(m.key_span.clone()).is_some());
+            if let Some(v) = &m.value {
+                check_spans(text, v);
+            }
+        }
+        for e in node.elements() {
+            check_spans(text, e);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_without_panicking(text in "[{}\\[\\]:,\"a-z0-9 \n/*é^~-]{0,80}") {
+            let doc = parse(&text);
+            if let Some(root) = &doc.root {
+                check_spans(&text, root);
+            }
+            let m = crate::model::package::PackageManifest::from_json(&doc, &text);
+            for d in &m.dependencies {
+                proptest::prop_assert!(text.get(d.version_span.clone()).is_some());
+            }
+            let _ = crate::workspace::parse_pnpm_lock(&format!("lockfileVersion: 9\n{text}"));
+        }
+
+        #[test]
+        fn truncated_manifests_keep_complete_entries(cut in 0usize..200) {
+            let text = r#"{"name": "x", "dependencies": {"a": "^1.0.0", "b": "2.0.0"}, "devDependencies": {"c": "~3"}}"#;
+            let cut = cut.min(text.len());
+            let doc = parse(&text[..cut]);
+            let m = crate::model::package::PackageManifest::from_json(&doc, &text[..cut]);
+            for d in &m.dependencies {
+                proptest::prop_assert_eq!(&text[d.version_span.clone()], d.version.as_str());
+            }
+        }
+    }
+
     #[test]
     fn deep_nesting_does_not_overflow() {
         let text = "[".repeat(100_000);
