@@ -8,7 +8,10 @@ use std::time::SystemTime;
 
 mod lockfile;
 
-pub use lockfile::{exact_version, parse_package_lock, parse_pnpm_lock, ParsedLock};
+pub use lockfile::{
+    exact_version, parse_bun_lock, parse_package_lock, parse_pnpm_lock, parse_yarn_lock,
+    ParsedLock, Resolved,
+};
 
 /// Names of lockfiles that count for `missing-lockfile`.
 pub const LOCKFILE_NAMES: &[&str] = &[
@@ -21,8 +24,13 @@ pub const LOCKFILE_NAMES: &[&str] = &[
 ];
 
 /// Lockfiles whose resolved versions we read, in order of preference.
-const PARSEABLE_LOCKFILES: &[&str] =
-    &["npm-shrinkwrap.json", "package-lock.json", "pnpm-lock.yaml"];
+const PARSEABLE_LOCKFILES: &[&str] = &[
+    "npm-shrinkwrap.json",
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+];
 
 /// How many folders above a package.json we look for the workspace root.
 const MAX_WORKSPACE_DEPTH: usize = 8;
@@ -38,6 +46,19 @@ pub struct Lockfile {
     pub versions: HashMap<String, String>,
     /// The commit a git dependency resolved to (40 hex), per dependency name.
     pub commits: HashMap<String, String>,
+    /// `name@spec` as declared → exact version (yarn.lock; consulted before `versions`).
+    pub by_descriptor: HashMap<String, String>,
+}
+
+impl Lockfile {
+    /// The exact version the lockfile resolved for dependency `name` declared as `spec`.
+    pub fn resolved(&self, name: &str, spec: &str) -> Option<&str> {
+        let descriptor = |s: &str| self.by_descriptor.get(&format!("{name}@{s}"));
+        descriptor(spec)
+            .or_else(|| descriptor(&format!("npm:{spec}")))
+            .or_else(|| self.versions.get(name))
+            .map(String::as_str)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -179,7 +200,7 @@ fn read_lockfile(lock_dir: &Path, pkg_dir: &Path, member: &str) -> Option<Lockfi
         let Some(parsed) = cached_lockfile(&lock_dir.join(name)) else {
             continue;
         };
-        let (versions, commits) = parsed.for_importer(member);
+        let resolved = parsed.for_importer(member);
         let file_name = if lock_dir == pkg_dir {
             name.to_string()
         } else {
@@ -188,8 +209,9 @@ fn read_lockfile(lock_dir: &Path, pkg_dir: &Path, member: &str) -> Option<Lockfi
         };
         return Some(Lockfile {
             file_name,
-            versions,
-            commits,
+            versions: resolved.versions,
+            commits: resolved.commits,
+            by_descriptor: resolved.by_descriptor,
         });
     }
     None
@@ -221,11 +243,11 @@ fn cached_lockfile(path: &Path) -> Option<Arc<ParsedLock>> {
         }
     }
     let text = std::fs::read_to_string(path).ok()?;
-    let is_yaml = path.extension().is_some_and(|e| e == "yaml");
-    let parsed = if is_yaml {
-        lockfile::parse_pnpm_lock(&text)
-    } else {
-        lockfile::parse_package_lock(&text)
+    let parsed = match path.file_name().and_then(|n| n.to_str()) {
+        Some("pnpm-lock.yaml") => lockfile::parse_pnpm_lock(&text),
+        Some("yarn.lock") => lockfile::parse_yarn_lock(&text),
+        Some("bun.lock") => lockfile::parse_bun_lock(&text),
+        _ => lockfile::parse_package_lock(&text),
     }
     .map(Arc::new);
     if let Ok(mut cache) = LOCKFILE_CACHE.lock() {

@@ -1,6 +1,6 @@
-//! Lockfile readers: the versions npm and pnpm resolved for each package of a workspace.
-//! Only what `unpinned-dependency` needs to pin a range: name → exact version (and the commit
-//! a git dependency resolved to).
+//! Lockfile readers: the versions npm, pnpm, yarn and bun resolved for each package of a
+//! workspace. Only what `unpinned-dependency` needs to pin a range: name → exact version (and
+//! the commit a git dependency resolved to).
 
 use std::collections::HashMap;
 
@@ -13,6 +13,29 @@ pub enum ParsedLock {
     /// pnpm-lock.yaml: importer (`""` for the root, else its relative folder) → dependency
     /// name → resolved version text (as written, peer suffix included).
     Pnpm(HashMap<String, HashMap<String, String>>),
+    /// yarn.lock (v1 and berry): descriptor (`zod@^3.23.0`, `zod@npm:^3.23.0`) → resolution.
+    /// Descriptors are shared by every workspace member.
+    Yarn(HashMap<String, YarnEntry>),
+    /// bun.lock: hoisted package name → its `name@version` (or git) resolution.
+    Bun(HashMap<String, String>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct YarnEntry {
+    pub version: Option<String>,
+    pub commit: Option<String>,
+}
+
+/// What a lockfile resolved for one package.json.
+#[derive(Clone, Debug, Default)]
+pub struct Resolved {
+    /// Dependency name → exact version.
+    pub versions: HashMap<String, String>,
+    /// Dependency name → the 40-hex commit a git dependency resolved to.
+    pub commits: HashMap<String, String>,
+    /// `name@spec` exactly as declared → exact version (yarn keys its lockfile this way, so
+    /// two ranges of one package may resolve differently).
+    pub by_descriptor: HashMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -21,14 +44,12 @@ pub struct NpmEntry {
     pub resolved: Option<String>,
 }
 
-/// Versions and git commits for one importer.
-pub type ImporterVersions = (HashMap<String, String>, HashMap<String, String>);
-
 impl ParsedLock {
     /// What this lockfile resolved for the package at `member` (relative folder, `""` = root).
-    pub fn for_importer(&self, member: &str) -> ImporterVersions {
+    pub fn for_importer(&self, member: &str) -> Resolved {
         let mut versions = HashMap::new();
         let mut commits = HashMap::new();
+        let mut by_descriptor = HashMap::new();
         match self {
             ParsedLock::Npm(packages) => {
                 let nested = format!("{member}/node_modules/");
@@ -68,9 +89,137 @@ impl ParsedLock {
                     }
                 }
             }
+            ParsedLock::Yarn(entries) => {
+                // By name only when every descriptor of that name agrees on one version.
+                let mut seen: HashMap<&str, Option<&str>> = HashMap::new();
+                for (descriptor, entry) in entries {
+                    let Some((name, _)) = split_descriptor(descriptor) else {
+                        continue;
+                    };
+                    if let Some(c) = &entry.commit {
+                        commits.insert(name.to_string(), c.clone());
+                    }
+                    let Some(v) = entry.version.as_deref().and_then(exact_version) else {
+                        continue;
+                    };
+                    by_descriptor.insert(descriptor.clone(), v.to_string());
+                    seen.entry(name)
+                        .and_modify(|prev| {
+                            if *prev != Some(v) {
+                                *prev = None;
+                            }
+                        })
+                        .or_insert(Some(v));
+                }
+                for (name, v) in seen {
+                    if let Some(v) = v {
+                        versions.insert(name.to_string(), v.to_string());
+                    }
+                }
+            }
+            ParsedLock::Bun(packages) => {
+                for (name, resolution) in packages {
+                    let Some((_, v)) = split_descriptor(resolution) else {
+                        continue;
+                    };
+                    if let Some(v) = exact_version(v) {
+                        versions.insert(name.clone(), v.to_string());
+                    } else if let Some(c) = git_commit(v) {
+                        commits.insert(name.clone(), c.to_string());
+                    }
+                }
+            }
         }
-        (versions, commits)
+        Resolved {
+            versions,
+            commits,
+            by_descriptor,
+        }
     }
+}
+
+/// `name@spec` → (`name`, `spec`); the name may be scoped (`@scope/name@spec`).
+pub fn split_descriptor(d: &str) -> Option<(&str, &str)> {
+    let at = d.get(1..)?.find('@')? + 1;
+    Some((&d[..at], &d[at + 1..]))
+}
+
+/// yarn.lock, classic (v1) or berry (YAML): each entry's descriptors with the version and the
+/// git commit it resolved to. `None` when it does not look like a yarn lockfile.
+pub fn parse_yarn_lock(text: &str) -> Option<ParsedLock> {
+    if !text.contains("yarn lockfile v1") && !text.contains("__metadata:") {
+        return None;
+    }
+    let mut out: HashMap<String, YarnEntry> = HashMap::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut entry = YarnEntry::default();
+    let mut flush = |current: &mut Vec<String>, entry: &mut YarnEntry| {
+        for d in current.drain(..) {
+            out.insert(d, entry.clone());
+        }
+        *entry = YarnEntry::default();
+    };
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            flush(&mut current, &mut entry);
+            let Some(header) = line.strip_suffix(':') else {
+                continue;
+            };
+            current = header
+                .split(", ")
+                .map(|d| unquote(d.trim()).to_string())
+                .filter(|d| d != "__metadata")
+                .collect();
+            continue;
+        }
+        // Only the entry's own fields (two spaces), not nested `dependencies:` maps.
+        let Some(field) = line.strip_prefix("  ").filter(|f| !f.starts_with(' ')) else {
+            continue;
+        };
+        let (key, value) = match field.split_once(": ").or_else(|| field.split_once(' ')) {
+            Some((k, v)) => (k.trim_end_matches(':'), unquote(v.trim())),
+            None => continue,
+        };
+        match key {
+            "version" => entry.version = Some(value.to_string()),
+            "resolved" | "resolution" => {
+                if let Some(c) = git_commit(value) {
+                    entry.commit = Some(c.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    flush(&mut current, &mut entry);
+    Some(ParsedLock::Yarn(out))
+}
+
+/// bun.lock (text, JSON with trailing commas): hoisted `packages` entries. `None` when it is
+/// not one.
+pub fn parse_bun_lock(text: &str) -> Option<ParsedLock> {
+    let doc = crate::syntax::json::parse(text);
+    let root = doc.root?;
+    root.get("lockfileVersion")?;
+    let mut out = HashMap::new();
+    for m in root.get("packages")?.members() {
+        // Nested installs are keyed `parent/name`; a scoped name has exactly one `/`.
+        let nested = if m.key.starts_with('@') {
+            m.key.matches('/').count() > 1
+        } else {
+            m.key.contains('/')
+        };
+        if nested {
+            continue;
+        }
+        let first = m.value.as_ref().and_then(|v| v.elements().first());
+        if let Some(resolution) = first.and_then(|f| f.as_str()) {
+            out.insert(m.key.clone(), resolution.to_string());
+        }
+    }
+    Some(ParsedLock::Bun(out))
 }
 
 /// package-lock.json v2/v3 (`packages`), or v1 (`dependencies`). `None` when it is not JSON.
@@ -290,7 +439,8 @@ mod tests {
             "node_modules/lib": {"version": "1.0.0", "resolved": "git+ssh://git@github.com/o/lib.git#0123456789abcdef0123456789abcdef01234567"}
         }}"#;
         let lock = parse_package_lock(text).unwrap();
-        let (v, c) = lock.for_importer("");
+        let r = lock.for_importer("");
+        let (v, c) = (r.versions, r.commits);
         assert_eq!(v["zod"], "3.23.8");
         assert_eq!(v["@types/node"], "20.11.5");
         assert_eq!(c["lib"], "0123456789abcdef0123456789abcdef01234567");
@@ -301,7 +451,8 @@ mod tests {
     fn package_lock_v1() {
         let text = r#"{"lockfileVersion": 1, "dependencies": {"zod": {"version": "3.0.0"},
             "g": {"version": "git+https://github.com/o/g.git#0123456789abcdef0123456789abcdef01234567"}}}"#;
-        let (v, c) = parse_package_lock(text).unwrap().for_importer("");
+        let r = parse_package_lock(text).unwrap().for_importer("");
+        let (v, c) = (r.versions, r.commits);
         assert_eq!(v["zod"], "3.0.0");
         assert!(c.contains_key("g"));
         assert!(parse_package_lock("not json").is_none());
@@ -311,29 +462,70 @@ mod tests {
     fn pnpm_v9_importers_with_peer_suffixes() {
         let text = "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .:\n    dependencies:\n      '@tanstack/react-query':\n        specifier: ^5.0.0\n        version: 5.17.9(react@18.2.0)\n      react:\n        specifier: ^18.2.0\n        version: 18.2.0\n      local:\n        specifier: workspace:*\n        version: link:packages/local\n      sw:\n        specifier: npm:string-width@^4\n        version: string-width@4.2.3\n    devDependencies:\n      typescript:\n        specifier: ~5.3.0\n        version: 5.3.3\n\n  packages/local:\n    dependencies:\n      zod:\n        specifier: ^3\n        version: 3.22.4\n\npackages:\n\n  react@18.2.0:\n    resolution: {integrity: sha512-x}\n    dependencies:\n      version: 1.0.0\n";
         let lock = parse_pnpm_lock(text).unwrap();
-        let (v, _) = lock.for_importer("");
+        let v = lock.for_importer("").versions;
         assert_eq!(v["@tanstack/react-query"], "5.17.9");
         assert_eq!(v["react"], "18.2.0");
         assert_eq!(v["typescript"], "5.3.3");
         assert_eq!(v["sw"], "4.2.3");
         assert!(!v.contains_key("local"));
         assert!(!v.contains_key("version"));
-        let (v, _) = lock.for_importer("packages/local");
+        let v = lock.for_importer("packages/local").versions;
         assert_eq!(v["zod"], "3.22.4");
     }
 
     #[test]
     fn pnpm_v6_and_v5_root_sections() {
         let v6 = "lockfileVersion: '6.0'\n\ndependencies:\n  zod:\n    specifier: ^3.23.0\n    version: 3.23.8\n\ndevDependencies:\n  vitest:\n    specifier: ^1.0.0\n    version: 1.2.0(@types/node@20.0.0)\n";
-        let (v, _) = parse_pnpm_lock(v6).unwrap().for_importer("");
+        let v = parse_pnpm_lock(v6).unwrap().for_importer("").versions;
         assert_eq!(v["zod"], "3.23.8");
         assert_eq!(v["vitest"], "1.2.0");
         let v5 = "lockfileVersion: 5.4\n\nspecifiers:\n  react-dom: ^18.0.0\n\ndependencies:\n  react-dom: 18.2.0_react@18.2.0\n  alias: /real-name/2.0.0\n  gh: github.com/o/r/0123456789abcdef0123456789abcdef01234567\n";
-        let (v, c) = parse_pnpm_lock(v5).unwrap().for_importer("");
+        let r = parse_pnpm_lock(v5).unwrap().for_importer("");
+        let (v, c) = (r.versions, r.commits);
         assert_eq!(v["react-dom"], "18.2.0");
         assert_eq!(v["alias"], "2.0.0");
         assert_eq!(c["gh"], "0123456789abcdef0123456789abcdef01234567");
         assert!(parse_pnpm_lock("foo: bar\n").is_none());
+    }
+
+    #[test]
+    fn yarn_classic_and_berry() {
+        let v1 = "# THIS IS AN AUTOGENERATED FILE.\n# yarn lockfile v1\n\n\n\"@babel/core@^7.0.0\", \"@babel/core@^7.12.3\":\n  version \"7.24.0\"\n  resolved \"https://registry.yarnpkg.com/@babel/core/-/core-7.24.0.tgz\"\n  dependencies:\n    debug \"^4.1.0\"\n\nzod@^3.22.0:\n  version \"3.22.4\"\n\nzod@^3.23.0:\n  version \"3.23.8\"\n\n\"lib@github:acme/lib\":\n  version \"1.0.0\"\n  resolved \"https://codeload.github.com/acme/lib/tar.gz/0123456789abcdef0123456789abcdef01234567\"\n";
+        let r = parse_yarn_lock(v1).unwrap().for_importer("");
+        assert_eq!(r.by_descriptor["@babel/core@^7.12.3"], "7.24.0");
+        assert_eq!(r.versions["@babel/core"], "7.24.0");
+        assert_eq!(r.by_descriptor["zod@^3.23.0"], "3.23.8");
+        assert!(
+            !r.versions.contains_key("zod"),
+            "two versions of zod: by name is ambiguous"
+        );
+        assert!(!r.versions.contains_key("debug"));
+        assert_eq!(r.commits["lib"], "0123456789abcdef0123456789abcdef01234567");
+        let berry = "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"zod@npm:^3.23.0\":\n  version: 3.23.8\n  resolution: \"zod@npm:3.23.8\"\n  languageName: node\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n";
+        let r = parse_yarn_lock(berry).unwrap().for_importer("");
+        assert_eq!(r.by_descriptor["zod@npm:^3.23.0"], "3.23.8");
+        assert_eq!(r.versions["zod"], "3.23.8");
+        assert!(parse_yarn_lock("{}").is_none());
+    }
+
+    #[test]
+    fn bun_text_lockfile() {
+        let text = r#"{
+  "lockfileVersion": 1,
+  "workspaces": { "": { "name": "app", "dependencies": { "zod": "^3.23.0" } } },
+  "packages": {
+    "zod": ["zod@3.23.8", "", {}, "sha512-x"],
+    "@types/node": ["@types/node@20.11.5", "", {}, "sha512-y"],
+    "other/zod": ["zod@1.0.0", "", {}, "sha512-z"],
+    "lib": ["lib@github:acme/lib#0123456789abcdef0123456789abcdef01234567", {}],
+  },
+}"#;
+        let r = parse_bun_lock(text).unwrap().for_importer("");
+        assert_eq!(r.versions["zod"], "3.23.8");
+        assert_eq!(r.versions["@types/node"], "20.11.5");
+        assert_eq!(r.commits["lib"], "0123456789abcdef0123456789abcdef01234567");
+        assert_eq!(r.versions.len(), 2);
+        assert!(parse_bun_lock("{\"packages\": {}}").is_none());
     }
 
     #[test]

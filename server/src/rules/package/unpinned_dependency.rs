@@ -49,13 +49,13 @@ fn finding(ctx: &Ctx, dep: &Dependency) -> Option<Finding> {
             };
             let mut f = Finding::new("unpinned-dependency", span.clone(), message);
             let Some(lock) = lock else { return Some(f) };
-            let Some(resolved) = lock.versions.get(name) else {
+            let Some(resolved) = lock.resolved(name, &dep.version).map(str::to_string) else {
                 return Some(f.note(format!(
                     "{} has no entry for {name}; install, then pin.",
                     lock.file_name
                 )));
             };
-            let consistent = spec == Spec::Tag || satisfies(resolved, spec_text) == Some(true);
+            let consistent = spec == Spec::Tag || satisfies(&resolved, spec_text) == Some(true);
             if !consistent {
                 return Some(f.note(format!(
                     "{} resolved {name} to {resolved}, which is outside {spec_text}: the lockfile is stale, so no pin is offered.",
