@@ -1208,3 +1208,55 @@ fn pin_all_without_a_uri_pins_open_and_unopened_workflows() {
     }
     lsp.shutdown();
 }
+
+#[test]
+fn an_open_file_is_matched_by_path_whatever_its_uri_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap().join("a+b");
+    let wf = root.join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::write(wf.join("ci.yml"), BURST_START).unwrap();
+    let root_str = root.to_str().unwrap().to_string();
+    let mut lsp = Lsp::start(Options {
+        root: Some(root_str.clone()),
+        ..Options::default()
+    });
+    lsp.wait_for("progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    let scanned = lsp.published_versions(&format!(
+        "file://{}/.github/workflows/ci.yml",
+        root_str.replace('+', "%2B")
+    ));
+    assert_eq!(
+        scanned,
+        [-1],
+        "the scan published the file once, without a version"
+    );
+
+    // The client spells the URI with a plain `+`; the file on disk then changes.
+    let uri = format!("file://{root_str}/.github/workflows/ci.yml");
+    lsp.open(&uri, 1, BURST_START);
+    lsp.diagnostics(&uri, 1);
+    let encoded = format!(
+        "file://{}/.github/workflows/ci.yml",
+        root_str.replace('+', "%2B")
+    );
+    // Events are handled in order: once the Dockerfile created after it is published, the
+    // change to the open workflow has been handled.
+    std::fs::write(root.join("Dockerfile"), "FROM alpine\n").unwrap();
+    let docker = format!("file://{}/Dockerfile", root_str.replace('+', "%2B"));
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": encoded, "type": 2 }, { "uri": docker, "type": 1 }] }),
+    );
+    lsp.wait_for("the Dockerfile's diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == docker.as_str()
+    });
+    assert_eq!(
+        lsp.published_versions(&encoded),
+        [-1],
+        "no on-disk diagnostics while the file is open"
+    );
+    lsp.shutdown();
+}

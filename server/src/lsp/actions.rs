@@ -286,6 +286,7 @@ pub async fn pin_all(state: &Arc<State>, uri: Option<Uri>) -> Result<usize, Stri
                 .iter()
                 .filter(|e| matches!(e.value(), FileKind::Workflow | FileKind::Action))
                 .map(|e| e.key().clone())
+                .filter(|p| !state.is_open_path(p))
                 .collect();
             uris.extend(on_disk.iter().filter_map(Uri::from_file_path));
             uris.sort();

@@ -167,6 +167,12 @@ impl State {
         })
     }
 
+    /// Whether a document for this file is open (compared by path: a client may spell the URI of
+    /// a file differently from `Uri::from_file_path`).
+    pub fn is_open_path(&self, path: &Path) -> bool {
+        self.docs.iter().any(|d| d.path == path)
+    }
+
     pub fn current_version(&self, uri: &Uri) -> Option<i32> {
         self.docs.get(uri).map(|d| d.version)
     }
@@ -263,6 +269,9 @@ impl State {
         if current != snap.version {
             return; // stale: a newer version (or an open/close) arrived meanwhile
         }
+        if snap.version.is_none() && self.is_open_path(&snap.path) {
+            return; // the open document's diagnostics win over the file on disk
+        }
         if let (Some(version), Some(kind), Outcome::Findings(findings)) =
             (snap.version, snap.kind, outcome)
         {
@@ -285,7 +294,7 @@ impl State {
     /// Clear a file's diagnostics (deleted, closed, or no longer analysed) unless it is open.
     pub async fn clear(self: &Arc<Self>, uri: &Uri) {
         let _guard = self.publish_lock.lock().await;
-        if self.docs.contains_key(uri) {
+        if self.docs.contains_key(uri) || self.is_open_path(&uri_path(uri)) {
             return;
         }
         self.client
@@ -324,7 +333,7 @@ impl State {
         let Some(uri) = Uri::from_file_path(path) else {
             return;
         };
-        if self.docs.contains_key(&uri) {
+        if self.is_open_path(path) {
             return;
         }
         let Some(kind) = kind::detect(path) else {
