@@ -7,6 +7,8 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod fix;
+#[doc(hidden)]
+pub mod harness;
 pub mod kind;
 pub mod lsp;
 pub mod model;

@@ -20,12 +20,64 @@ thread_local! {
 }
 
 /// Parse (incrementally when `old_tree` is given and already edited).
+///
+/// tree-sitter-yaml's scanner keeps one entry per open block level and aborts the process
+/// (an assertion in C, a buffer overrun without it) when about 250 are open at once. Text from
+/// the line where the nesting could get that deep is left out of the tree.
 pub fn parse(text: &str, old_tree: Option<&Tree>) -> Tree {
+    let safe = nesting_safe_len(text);
+    let (text, old_tree) = if safe < text.len() {
+        (&text[..safe], None)
+    } else {
+        (text, old_tree)
+    };
     PARSER.with(|p| {
         p.borrow_mut()
             .parse(text, old_tree)
             .expect("parser has a language and no timeout")
     })
+}
+
+/// Most block levels the scanner may have open before the text is cut (its limit is ~250).
+const MAX_BLOCK_LEVELS: usize = 160;
+
+/// The length of the longest prefix of whole lines whose block nesting stays well below the
+/// scanner's limit. An over-estimate of the levels: every indentation step, every leading
+/// `- ` / `? ` and a key on the line may open one.
+fn nesting_safe_len(text: &str) -> usize {
+    let mut open: Vec<usize> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if line[indent..].trim().is_empty() || line[indent..].starts_with('#') {
+            offset += line.len();
+            continue;
+        }
+        while open.last().is_some_and(|&c| c > indent) {
+            open.pop();
+        }
+        if open.last().is_none_or(|&c| c < indent) {
+            open.push(indent);
+        }
+        // Compact nesting on one line: `- - ? key: value`.
+        let b = line.as_bytes();
+        let mut i = indent;
+        while i + 1 < b.len() && matches!(b[i], b'-' | b'?') && matches!(b[i + 1], b' ' | b'\t') {
+            i += 2;
+            while i < b.len() && matches!(b[i], b' ' | b'\t') {
+                i += 1;
+            }
+            open.push(i);
+        }
+        if line[i..].contains(": ") {
+            open.push(i + 1);
+        }
+        if open.len() >= MAX_BLOCK_LEVELS {
+            return offset;
+        }
+        offset += line.len();
+    }
+    text.len()
 }
 
 /// How a scalar was written.
@@ -192,6 +244,7 @@ pub fn to_doc(tree: &Tree, text: &str) -> YamlDoc {
     let mut conv = Converter {
         text,
         anchors: HashMap::new(),
+        depth: 0,
     };
     let root = tree.root_node();
     let first = first_document_content(root);
@@ -233,9 +286,15 @@ fn first_document_content(root: Node) -> Option<Node> {
     }
 }
 
+/// Values nested deeper than this are left out of the value tree: real files stay far below,
+/// and the converter, the rules' walks and dropping the tree all recurse.
+pub const MAX_NESTING: usize = 200;
+
 struct Converter<'t> {
     text: &'t str,
     anchors: HashMap<String, YNode>,
+    /// Current nesting of [`Converter::node`] calls.
+    depth: usize,
 }
 
 impl Converter<'_> {
@@ -245,6 +304,16 @@ impl Converter<'_> {
 
     /// Convert any value node (block_node, flow_node, or a bare content node).
     fn node(&mut self, n: Node) -> Option<YNode> {
+        if self.depth >= MAX_NESTING {
+            return None;
+        }
+        self.depth += 1;
+        let node = self.node_inner(n);
+        self.depth -= 1;
+        node
+    }
+
+    fn node_inner(&mut self, n: Node) -> Option<YNode> {
         let mut anchor = None;
         let mut tag = None;
         let content = match n.kind() {

@@ -1,0 +1,10 @@
+//! Parse, analyse, apply every fix alone and fix-all, re-parse: as a Workflow file.
+#![no_main]
+use chainwarden::kind::FileKind;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        chainwarden::harness::analyse_then_fix(FileKind::Workflow, text);
+    }
+});
