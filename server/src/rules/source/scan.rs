@@ -14,6 +14,8 @@ pub struct Scan<'t> {
     pub vault_token_members: Vec<Node<'t>>,
     /// `variable_declarator` / `assignment_expression` nodes that destructure an object.
     pub destructures: Vec<Node<'t>>,
+    /// `const env = process.env`-like declarators: an identifier bound to a `….env` member.
+    pub env_aliases: Vec<Node<'t>>,
     /// `const NAME = "literal"` (or a template / `+` of literals) anywhere in the file.
     pub string_consts: HashMap<&'t str, Node<'t>>,
     /// Names bound to `new GetSecretValueCommand(…)`.
@@ -72,6 +74,7 @@ impl<'t> Scan<'t> {
             module_declarators: Default::default(),
             vault_token_members: Vec::new(),
             destructures: Vec::new(),
+            env_aliases: Vec::new(),
             string_consts: HashMap::new(),
             secret_command_names: Vec::new(),
             module_vars: HashMap::new(),
@@ -295,6 +298,13 @@ impl<'t> Scan<'t> {
                     }
                     "arrow_function" | "function_expression" | "function" => {
                         self.functions.insert(name, value);
+                    }
+                    "member_expression"
+                        if value
+                            .child_by_field_name("property")
+                            .is_some_and(|p| self.text_of(p) == "env") =>
+                    {
+                        self.env_aliases.push(d);
                     }
                     "new_expression" => {
                         let ctor = value

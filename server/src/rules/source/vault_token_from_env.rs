@@ -9,11 +9,23 @@ const VAR: &str = "VAULT_TOKEN";
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
     // `process.env.VAULT_TOKEN`, `process.env["VAULT_TOKEN"]`, `Bun.env…`, `import.meta.env…`.
+    // `const env = process.env; env.VAULT_TOKEN`
+    let aliases: Vec<&str> = scan
+        .env_aliases
+        .iter()
+        .filter(|d| {
+            d.child_by_field_name("value")
+                .is_some_and(|v| is_env_object(scan, v))
+        })
+        .filter_map(|d| d.child_by_field_name("name"))
+        .map(|n| scan.text_of(n))
+        .collect();
     for &member in &scan.vault_token_members {
         let Some(object) = member.child_by_field_name("object") else {
             continue;
         };
-        if !is_env_object(scan, object) || is_write_or_delete(scan, member) {
+        let via_alias = object.kind() == "identifier" && aliases.contains(&scan.text_of(object));
+        if !(via_alias || is_env_object(scan, object)) || is_write_or_delete(scan, member) {
             continue;
         }
         out.push(finding(scan, member));
