@@ -1260,3 +1260,165 @@ fn an_open_file_is_matched_by_path_whatever_its_uri_spelling() {
     );
     lsp.shutdown();
 }
+
+/// Counts connections to a 127.0.0.1 listener that answers every request with one SHA.
+fn counting_api() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: 40\r\nConnection: close\r\n\r\nfedcba9876543210fedcba9876543210fedcba98"
+            );
+        }
+    });
+    (base, count)
+}
+
+const UNKNOWN_ACTION_WF: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme-not-in-table/deploy-thing@v3\n";
+
+#[test]
+fn the_server_is_offline_unless_online_is_set() {
+    use std::sync::atomic::Ordering;
+    for online in [false, true] {
+        let cache = tempfile::tempdir().unwrap();
+        let (base, count) = counting_api();
+        let mut lsp = Lsp::start(Options {
+            env: vec![
+                ("CHAINWARDEN_GITHUB_API", base),
+                ("XDG_CACHE_HOME", cache.path().display().to_string()),
+                ("GITHUB_TOKEN", String::new()),
+                ("GH_TOKEN", String::new()),
+                ("HTTP_PROXY", String::new()),
+                ("HTTPS_PROXY", String::new()),
+                ("ALL_PROXY", String::new()),
+            ],
+            settings: json!({ "online": online }),
+            ..Options::default()
+        });
+        lsp.open(WF_URI, 1, UNKNOWN_ACTION_WF);
+        lsp.diagnostics(WF_URI, 1);
+        // Analysed again after the configuration answer has surely arrived.
+        lsp.change(WF_URI, 2, json!([{ "text": UNKNOWN_ACTION_WF }]));
+        let diags = lsp.diagnostics(WF_URI, 2);
+        assert!(rules_of(&diags).contains(&"unpinned-ci-actions".to_string()));
+        lsp.shutdown();
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            usize::from(online),
+            "online = {online}"
+        );
+    }
+}
+
+fn write_raw(lsp: &Lsp, bytes: &[u8]) {
+    let mut w = lsp.stdin.lock().unwrap();
+    w.write_all(bytes).unwrap();
+    w.flush().unwrap();
+}
+
+/// After each kind of abuse the server still answers and publishes correct diagnostics.
+#[test]
+fn protocol_abuse_does_not_break_the_server() {
+    let mut lsp = Lsp::start(Options::default());
+    let fresh_check = |lsp: &mut Lsp, n: u32| {
+        let uri = format!("file:///tmp/chainwarden-lsp-test/.github/workflows/fresh{n}.yml");
+        lsp.open(&uri, 1, UNKNOWN_ACTION_WF);
+        let diags = lsp.diagnostics(&uri, 1);
+        let unpinned = diags
+            .iter()
+            .find(|d| d["code"] == "unpinned-ci-actions")
+            .unwrap_or_else(|| panic!("after abuse {n}: {diags:?}"));
+        let hover = lsp.request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": unpinned["range"]["start"] }),
+        );
+        assert!(
+            hover.to_string().contains("unpinned"),
+            "after abuse {n}: {hover}"
+        );
+    };
+
+    // Malformed JSON with a correct length.
+    let junk = b"{\"jsonrpc\": \"2.0\", \"id\": 9";
+    write_raw(
+        &lsp,
+        format!("Content-Length: {}\r\n\r\n", junk.len()).as_bytes(),
+    );
+    write_raw(&lsp, junk);
+    fresh_check(&mut lsp, 1);
+    // A Content-Length shorter than the body, then garbage without any header.
+    let body = json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }).to_string();
+    write_raw(&lsp, format!("Content-Length: 3\r\n\r\n{body}").as_bytes());
+    write_raw(&lsp, b"\x00\x01 not a header at all\r\n\r\n");
+    fresh_check(&mut lsp, 4);
+
+    // Unknown methods: a request gets an error, a notification is ignored.
+    let resp = lsp.request_raw("chainwarden/noSuchThing", json!({}));
+    assert!(resp.get("error").is_some(), "{resp}");
+    lsp.notify("chainwarden/noSuchNotification", json!({ "x": 1 }));
+    fresh_check(&mut lsp, 2);
+
+    // didChange for a document never opened; ranges past the end; an older version.
+    let ghost = "file:///tmp/chainwarden-lsp-test/.github/workflows/ghost.yml";
+    lsp.change(
+        ghost,
+        5,
+        json!([{ "range": range(3, 0, 3, 4), "text": "x" }]),
+    );
+    lsp.open(WF_URI, 3, "on: push\n");
+    lsp.change(
+        WF_URI,
+        4,
+        json!([{ "range": range(40, 2, 90, 7), "text": "jobs: {}\n" }]),
+    );
+    lsp.change(
+        WF_URI,
+        2,
+        json!([{ "range": range(0, 0, 0, 0), "text": "# old\n" }]),
+    );
+    fresh_check(&mut lsp, 3);
+
+    // Hostile documents: binary, deep flow nesting, deep indentation, an alias bomb, a
+    // dispatch with only a comment under inputs.
+    let deep_flow = format!("on: push\njobs: {}\n", "[".repeat(10_000));
+    let mut deep_block = String::from("on: push\njobs:\n");
+    for i in 0..1_000 {
+        deep_block.push_str(&format!("{}k{i}:\n", " ".repeat(i + 2)));
+    }
+    let mut bomb = String::from("on: push\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..40 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    bomb.push_str(
+        "jobs:\n  j:\n    runs-on: ubuntu-latest\n    env: *a39\n    steps:\n      - run: echo\n",
+    );
+    let dispatch = "on:\n  workflow_dispatch:\n    inputs:\n      # none yet\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
+    let binary: String = (0u8..=127).map(char::from).collect::<String>().repeat(20);
+    for (n, text) in [deep_flow, deep_block, bomb, dispatch.to_string(), binary]
+        .iter()
+        .enumerate()
+    {
+        let uri = format!("file:///tmp/chainwarden-lsp-test/.github/workflows/hostile{n}.yml");
+        lsp.open(&uri, 1, text);
+        lsp.diagnostics(&uri, 1);
+        fresh_check(&mut lsp, 10 + n as u32);
+    }
+    lsp.shutdown();
+}

@@ -12,6 +12,7 @@
 mod actions;
 mod convert;
 mod document;
+mod framing;
 mod scan;
 mod state;
 
@@ -40,7 +41,9 @@ pub fn run() -> i32 {
     };
     runtime.block_on(async {
         let (service, socket) = LspService::new(Backend::new);
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        let (to_server, from_client) = tokio::io::duplex(1 << 16);
+        tokio::spawn(framing::forward_frames(tokio::io::stdin(), to_server));
+        Server::new(from_client, tokio::io::stdout(), socket)
             .serve(service)
             .await;
     });
