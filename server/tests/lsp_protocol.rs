@@ -1422,3 +1422,40 @@ fn protocol_abuse_does_not_break_the_server() {
     }
     lsp.shutdown();
 }
+
+/// Diagnostics, hovers and code action titles never carry a hard-coded credential.
+#[test]
+fn the_server_never_shows_a_secret() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/hardcoded-credential");
+    let mut lsp = Lsp::start(Options::default());
+    let mut secrets = Vec::new();
+    for (name, uri) in [
+        ("workflow.yml", WF_URI),
+        (
+            "docker-compose.yml",
+            "file:///tmp/chainwarden-lsp-test/docker-compose.yml",
+        ),
+    ] {
+        let text = std::fs::read_to_string(fixtures.join(name)).unwrap();
+        lsp.open(uri, 1, &text);
+        let diags = lsp.diagnostics(uri, 1);
+        for d in diags.iter().filter(|d| d["code"] == "hardcoded-credential") {
+            let start = offset_of(&text, &d["range"]["start"], false);
+            let end = offset_of(&text, &d["range"]["end"], false);
+            secrets.push(text[start..end].to_string());
+            lsp.request(
+                "textDocument/hover",
+                json!({ "textDocument": { "uri": uri }, "position": d["range"]["start"] }),
+            );
+            code_actions(&mut lsp, uri, d["range"].clone(), None);
+        }
+    }
+    assert!(secrets.len() >= 6, "{secrets:?}");
+    let log = serde_json::to_string(&*lsp.log.lock().unwrap()).unwrap();
+    for s in &secrets {
+        assert!(s.len() >= 16, "{s}");
+        assert!(!log.contains(&s[s.len() - 12..]), "the server showed {s}");
+    }
+    lsp.shutdown();
+}

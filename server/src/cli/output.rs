@@ -16,6 +16,21 @@ pub fn render(format: Format, results: &[Checked]) -> String {
     }
 }
 
+/// `line` (starting at byte `start` of the file) with every character of a secret span after
+/// its first four bytes replaced by `*` (columns stay where they were).
+fn redacted(line: &str, start: usize, secrets: &[std::ops::Range<usize>]) -> String {
+    line.char_indices()
+        .map(|(i, ch)| {
+            let at = start + i;
+            if secrets.iter().any(|s| at >= s.start + 4 && at < s.end) {
+                '*'
+            } else {
+                ch
+            }
+        })
+        .collect()
+}
+
 /// 1-based line and column (Unicode scalars) of a byte offset.
 fn pos(idx: &LineIndex, text: &str, offset: usize) -> (u32, u32) {
     let lc = idx.line_col(text, offset, Encoding::Utf32);
@@ -26,6 +41,13 @@ fn text(results: &[Checked]) -> String {
     let mut out = String::new();
     for c in results {
         let idx = LineIndex::new(&c.text);
+        // Hard-coded credentials are masked in the quoted source lines.
+        let secrets: Vec<_> = c
+            .findings
+            .iter()
+            .filter(|ff| ff.finding.rule == "hardcoded-credential")
+            .map(|ff| ff.finding.span.clone())
+            .collect();
         for ff in &c.findings {
             let f = &ff.finding;
             let (line, col) = pos(&idx, &c.text, f.span.start);
@@ -38,7 +60,8 @@ fn text(results: &[Checked]) -> String {
                 f.rule,
                 f.message
             );
-            let src = &c.text[idx.line_span(&c.text, line as usize - 1)];
+            let line_span = idx.line_span(&c.text, line as usize - 1);
+            let src = redacted(&c.text[line_span.clone()], line_span.start, &secrets);
             let width = if end_line == line {
                 (end_col - col).max(1)
             } else {
