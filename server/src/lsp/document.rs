@@ -300,3 +300,92 @@ mod tests {
         assert!(doc.tree().is_some());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::config::Config;
+    use crate::engine;
+    use crate::syntax::Syntax;
+    use crate::workspace::Facts;
+    use proptest::prelude::*;
+
+    const START: &str = "on:\n  pull_request_target:\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: echo \"${{ github.event.issue.title }}\" # é😀\n";
+    const PIECES: &[&str] = &[
+        "",
+        "a",
+        ":",
+        " ",
+        "\n",
+        "  - ",
+        "uses: x/y@v1",
+        "${{ github.head_ref }}",
+        "\"",
+        "'",
+        "#",
+        "é",
+        "😀",
+        "\t",
+        "run: |\n        curl x | sh\n",
+        "permissions: write-all\n",
+    ];
+
+    fn line_col(text: &str, offset: usize) -> LineCol {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() as u32;
+        let col = (offset - before.rfind('\n').map_or(0, |i| i + 1)) as u32;
+        LineCol { line, col }
+    }
+
+    fn floor(text: &str, mut i: usize) -> usize {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
+    fn findings(doc: &Document, path: &std::path::Path) -> Vec<String> {
+        let text = doc.text();
+        let d = engine::Document {
+            path,
+            kind: FileKind::Workflow,
+            text,
+        };
+        let syntax = Syntax::Yaml(doc.tree().unwrap().clone());
+        engine::analyze(&d, &syntax, &Facts::default(), &Config::default())
+            .iter()
+            .map(|f| format!("{} {:?} {}", f.rule, f.span, f.message))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn incremental_edits_end_like_a_fresh_open(
+            edits in proptest::collection::vec((0.0f64..1.0, 0usize..12, 0..PIECES.len()), 1..25)
+        ) {
+            let path = std::path::PathBuf::from(".github/workflows/ci.yml");
+            let mut doc = Document::new(path.clone(), Some(FileKind::Workflow), 1, START);
+            let mut model = START.to_string();
+            for (v, (at, len, piece)) in edits.into_iter().enumerate() {
+                let start = floor(&model, (at * model.len() as f64) as usize);
+                let end = floor(&model, start + len).max(start);
+                let range = (line_col(&model, start), line_col(&model, end));
+                doc.apply_changes(
+                    v as i32 + 2,
+                    &[Change { range: Some(range), text: PIECES[piece] }],
+                    Encoding::Utf8,
+                );
+                model.replace_range(start..end, PIECES[piece]);
+            }
+            let fresh = Document::new(path.clone(), Some(FileKind::Workflow), 99, &model);
+            prop_assert_eq!(&**doc.text(), model.as_str());
+            prop_assert_eq!(
+                doc.tree().unwrap().root_node().to_sexp(),
+                fresh.tree().unwrap().root_node().to_sexp()
+            );
+            prop_assert_eq!(findings(&doc, &path), findings(&fresh, &path));
+        }
+    }
+}
