@@ -17,8 +17,3 @@ pub mod rules;
 pub mod syntax;
 pub mod text;
 pub mod workspace;
-
-/// mimalloc: the analysis allocates many small strings and nodes; the system allocator spent a
-/// quarter of all instructions in malloc/free (callgrind, `examples/edit_cost.rs`).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
