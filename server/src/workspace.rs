@@ -79,6 +79,9 @@ pub struct Facts {
     /// For a workflow under `<repo>/.github/workflows/`: `<repo>/package.json` sets
     /// `publishConfig.provenance` to true (its `npm publish` then needs `id-token: write`).
     pub package_publish_provenance: bool,
+    /// For workflows: whether the repository root holds an npm lockfile (`npm ci` needs one);
+    /// `None` when the file is not inside a `<repo>/.github/workflows` layout.
+    pub repo_npm_lockfile: Option<bool>,
     /// Files these facts were read from: when one changes, gather again (language server).
     pub depends_on: Vec<PathBuf>,
     /// Tag → commit knowledge beyond the built-in table (the online resolver's cache), filled
@@ -117,6 +120,9 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
             let manifest = repo.join("package.json");
             facts.package_publish_provenance = package_sets_provenance(&manifest);
             facts.depends_on.push(manifest);
+            let npm_locks = ["package-lock.json", "npm-shrinkwrap.json"].map(|n| repo.join(n));
+            facts.repo_npm_lockfile = Some(npm_locks.iter().any(|l| l.is_file()));
+            facts.depends_on.extend(npm_locks);
         }
     }
     let root = root.or(dir);
@@ -372,6 +378,48 @@ fn npmrc_sets_ignore_scripts(npmrc: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workflows_know_whether_the_repository_has_an_npm_lockfile() {
+        let tmp = tempfile::tempdir().unwrap();
+        let wf = tmp.path().join(".github/workflows");
+        std::fs::create_dir_all(&wf).unwrap();
+        let file = wf.join("ci.yml");
+        std::fs::write(&file, "on: push\n").unwrap();
+        assert_eq!(gather(&file, None).repo_npm_lockfile, Some(false));
+        std::fs::write(tmp.path().join("package-lock.json"), "{}").unwrap();
+        assert_eq!(gather(&file, None).repo_npm_lockfile, Some(true));
+        assert_eq!(
+            gather(&tmp.path().join("ci.yml"), None).repo_npm_lockfile,
+            None
+        );
+    }
+
+    #[test]
+    fn npm_ci_is_offered_only_when_the_repository_has_a_lockfile() {
+        use crate::engine::{analyze_text, Document};
+        let tmp = tempfile::tempdir().unwrap();
+        let wf = tmp.path().join(".github/workflows");
+        std::fs::create_dir_all(&wf).unwrap();
+        let text = "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm install\n";
+        let file = wf.join("ci.yml");
+        let fix_offered = || {
+            let doc = Document {
+                path: &file,
+                kind: crate::kind::FileKind::Workflow,
+                text,
+            };
+            let findings = analyze_text(&doc, &gather(&file, None), &Default::default());
+            let f = findings
+                .iter()
+                .find(|f| f.rule == "npm-install-not-ci")
+                .expect("finding");
+            !f.fixes.is_empty()
+        };
+        assert!(!fix_offered());
+        std::fs::write(tmp.path().join("package-lock.json"), "{}").unwrap();
+        assert!(fix_offered());
+    }
 
     #[test]
     fn workflows_see_the_root_package_provenance() {

@@ -43,14 +43,12 @@ impl ShellEnv {
 /// `base + relative`.
 pub fn check_shell_script(ctx: &Ctx, script: &str, base: usize, out: &mut Vec<Finding>) {
     let parsed = shell::parse(script);
-    check_parsed_script(
-        ctx,
-        script,
-        &parsed,
-        base,
-        ShellEnv::for_kind(ctx.doc.kind),
-        out,
-    );
+    let mut env = ShellEnv::for_kind(ctx.doc.kind);
+    // A checkout holds the repository's lockfile, unless the repository has none.
+    if ctx.facts.repo_npm_lockfile == Some(false) {
+        env.lockfile_available = false;
+    }
+    check_parsed_script(ctx, script, &parsed, base, env, out);
 }
 
 /// As [`check_shell_script`], for a script the caller has already split (with its own options).

@@ -123,8 +123,9 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
         });
     } else if !env.lockfile_available {
         f = f.note(
-            "No lockfile is copied into the image before this install, so `npm ci` would fail \
-             here: copy `package-lock.json` (or `package*.json`) first, then use `npm ci`.",
+            "No npm lockfile is known to be present where this runs (none copied into the image \
+             before it, or none committed at the repository root), so `npm ci` would fail here: \
+             commit or copy `package-lock.json` first, then use `npm ci`.",
         );
     }
     out.push(f);
