@@ -1261,31 +1261,11 @@ fn an_open_file_is_matched_by_path_whatever_its_uri_spelling() {
     lsp.shutdown();
 }
 
+mod common;
+
 /// Counts connections to a 127.0.0.1 listener that answers every request with one SHA.
 fn counting_api() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            seen.fetch_add(1, Ordering::SeqCst);
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                    break;
-                }
-            }
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Length: 40\r\nConnection: close\r\n\r\nfedcba9876543210fedcba9876543210fedcba98"
-            );
-        }
-    });
-    (base, count)
+    common::counting_api("fedcba9876543210fedcba9876543210fedcba98")
 }
 
 const UNKNOWN_ACTION_WF: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme-not-in-table/deploy-thing@v3\n";

@@ -3,8 +3,6 @@
 //! asks exactly once for the unknown ref and uses the answer. The listener is a tiny HTTP
 //! server on 127.0.0.1 started by the test.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -14,30 +12,11 @@ const WORKFLOW: &str =
     "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    \
 steps:\n      - uses: acme-not-in-table/deploy-thing@v3\n";
 
+mod common;
+
 /// Counts connections and answers each with [`SHA`].
 fn listener() -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            seen.fetch_add(1, Ordering::SeqCst);
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                    break;
-                }
-            }
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{SHA}"
-            );
-        }
-    });
-    (base, count)
+    common::counting_api(SHA)
 }
 
 fn check(dir: &std::path::Path, base: &str, extra: &[&str]) -> String {
