@@ -145,3 +145,84 @@ fn fixing_the_corpus_removes_fixed_findings_and_adds_none() {
         failures.join("\n")
     );
 }
+
+/// Each offered fix applied alone, on every corpus file (in place, read-only): the file still
+/// parses, that finding's rule has one finding fewer, no rule gains one, and every byte outside
+/// the edits is unchanged.
+#[test]
+fn each_fix_alone_is_safe_on_the_corpus() {
+    let Some(root) = corpus_root() else {
+        eprintln!("corpus not found (set CHAINWARDEN_CORPUS); nothing checked");
+        return;
+    };
+    let mut files = Vec::new();
+    collect(&root, &mut files);
+    files.sort();
+    let (mut fixes, mut failures) = (0, Vec::new());
+    for path in &files {
+        let kind = kind::detect(path).unwrap();
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let before = analyze(path, kind, &text, &root);
+        let before_counts = counts(before.iter());
+        let broken_before = yaml_breaks(kind, &text);
+        for f in &before {
+            for fix in &f.fixes {
+                fixes += 1;
+                let fixed = match chainwarden::fix::apply_edits(&text, &fix.edits) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        failures.push(format!("{}: {}: {e}", path.display(), fix.title));
+                        continue;
+                    }
+                };
+                let first = fix.edits.iter().map(|e| e.span.start).min().unwrap_or(0);
+                let last = fix.edits.iter().map(|e| e.span.end).max().unwrap_or(0);
+                let tail = text.len() - last;
+                if fixed[..first] != text[..first] || fixed[fixed.len() - tail..] != text[last..] {
+                    failures.push(format!(
+                        "{}: {}: bytes outside the edits changed",
+                        path.display(),
+                        fix.title
+                    ));
+                }
+                if !broken_before && yaml_breaks(kind, &fixed) {
+                    failures.push(format!(
+                        "{}: {}: YAML no longer parses",
+                        path.display(),
+                        fix.title
+                    ));
+                }
+                let after = counts(analyze(path, kind, &fixed, &root).iter());
+                if after.get(f.rule).copied().unwrap_or(0) >= before_counts[f.rule] {
+                    failures.push(format!(
+                        "{}: {}: {} still fires",
+                        path.display(),
+                        fix.title,
+                        f.rule
+                    ));
+                }
+                for (rule, n) in &after {
+                    if *n > before_counts.get(rule).copied().unwrap_or(0) {
+                        failures.push(format!(
+                            "{}: {}: new {rule} finding",
+                            path.display(),
+                            fix.title
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{fixes} fixes applied one at a time over {} files",
+        files.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} unsafe fixes:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
