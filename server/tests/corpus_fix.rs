@@ -42,20 +42,8 @@ fn analyze(path: &Path, kind: FileKind, text: &str, root: &Path) -> Vec<Finding>
     engine::analyze_text(&doc, &facts, &Config::default())
 }
 
-fn counts<'a>(findings: impl Iterator<Item = &'a Finding>) -> BTreeMap<&'static str, usize> {
-    let mut m = BTreeMap::new();
-    for f in findings {
-        *m.entry(f.rule).or_insert(0) += 1;
-    }
-    m
-}
-
-fn yaml_breaks(kind: FileKind, text: &str) -> bool {
-    kind.is_yaml()
-        && chainwarden::syntax::yaml::parse(text, None)
-            .root_node()
-            .has_error()
-}
+mod common;
+use common::{rule_counts as counts, yaml_breaks};
 
 #[test]
 fn fixing_the_corpus_removes_fixed_findings_and_adds_none() {

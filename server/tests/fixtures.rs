@@ -108,20 +108,8 @@ fn analyze(l: &Loaded, text: &str) -> Vec<chainwarden::finding::Finding> {
     engine::analyze_text(&doc, &l.facts, &l.config)
 }
 
-fn rule_counts(findings: &[chainwarden::finding::Finding]) -> BTreeMap<&'static str, usize> {
-    let mut m = BTreeMap::new();
-    for f in findings {
-        *m.entry(f.rule).or_insert(0) += 1;
-    }
-    m
-}
-
-fn has_yaml_errors(kind: FileKind, text: &str) -> bool {
-    kind.is_yaml()
-        && chainwarden::syntax::yaml::parse(text, None)
-            .root_node()
-            .has_error()
-}
+mod common;
+use common::{rule_counts, yaml_breaks as has_yaml_errors};
 
 #[test]
 fn every_fixture_produces_exactly_its_expected_findings() {

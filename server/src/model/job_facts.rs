@@ -679,12 +679,8 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
             })
         };
         let name = cmd.program_name().unwrap_or("");
-        let args: Vec<&str> = cmd.args().iter().map(|w| w.value.as_str()).collect();
-        let positional: Vec<&str> = args
-            .iter()
-            .copied()
-            .filter(|a| !a.starts_with('-'))
-            .collect();
+        let args = cmd.arg_values();
+        let positional = cmd.non_flag_args();
         let sub = positional.first().copied().unwrap_or("");
         let ignore_scripts = cmd.has_flag("--ignore-scripts")
             || cmd

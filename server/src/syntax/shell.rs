@@ -125,6 +125,20 @@ impl Command {
         }
     }
 
+    /// The argument values (quotes removed).
+    pub fn arg_values(&self) -> Vec<&str> {
+        self.args().iter().map(|w| w.value.as_str()).collect()
+    }
+
+    /// The arguments that are not flags (do not start with `-`), in order. Flag values such as
+    /// `--tag v1` are not told apart from positionals.
+    pub fn non_flag_args(&self) -> Vec<&str> {
+        self.arg_values()
+            .into_iter()
+            .filter(|a| !a.starts_with('-'))
+            .collect()
+    }
+
     /// `NAME=value` prefixes (including those after `env`/`sudo`).
     pub fn assignments(&self) -> impl Iterator<Item = (&str, &str)> {
         let end = self.program_index.unwrap_or(self.words.len());

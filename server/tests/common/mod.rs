@@ -1,5 +1,9 @@
-//! Helpers shared by integration tests.
+//! Helpers shared by integration tests (each test crate uses some of them).
+#![allow(dead_code)]
 
+use chainwarden::finding::Finding;
+use chainwarden::kind::FileKind;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,4 +35,23 @@ pub fn counting_api(body: &'static str) -> (String, Arc<AtomicUsize>) {
         }
     });
     (base, count)
+}
+
+/// How many findings of each rule.
+pub fn rule_counts<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    for f in findings {
+        *m.entry(f.rule).or_insert(0) += 1;
+    }
+    m
+}
+
+/// A YAML kind whose text no longer parses cleanly.
+pub fn yaml_breaks(kind: FileKind, text: &str) -> bool {
+    kind.is_yaml()
+        && chainwarden::syntax::yaml::parse(text, None)
+            .root_node()
+            .has_error()
 }

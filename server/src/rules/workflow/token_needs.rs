@@ -408,12 +408,8 @@ fn run_needs(
         let Some(program) = cmd.program_name() else {
             continue;
         };
-        let args: Vec<&str> = cmd.args().iter().map(|w| w.value.as_str()).collect();
-        let positional: Vec<&str> = args
-            .iter()
-            .copied()
-            .filter(|a| !a.starts_with('-'))
-            .collect();
+        let args = cmd.arg_values();
+        let positional = cmd.non_flag_args();
         match program {
             "gh" => {
                 recognised = true;
