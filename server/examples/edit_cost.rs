@@ -1,6 +1,8 @@
 //! Cost of one keystroke on a large workflow, as the language server pays it: edit the tree,
-//! re-parse incrementally, analyse. One-time work (tag table, regex sets) is warmed first.
-//! `cargo run --release --example edit_cost -- FILE [KEYSTROKES]`; under
+//! re-parse incrementally, analyse. Types the same text at the same places as the typing
+//! benchmark (`bench/lsp_driver.py`): the first script line of two `run:` blocks, a `uses:` line,
+//! the first `name:` and a later `run:` block. One-time work (tag table, regex sets) is warmed
+//! first. `cargo run --release --example edit_cost -- FILE [KEYSTROKES]`; under
 //! `valgrind --tool=callgrind` it gives repeatable instruction counts.
 
 use chainwarden::config::Config;
@@ -21,10 +23,35 @@ fn point(text: &str, offset: usize) -> Point {
     }
 }
 
+/// Byte offsets (end of line) where the benchmark types, in the benchmark's order.
+fn edit_places(text: &str) -> Vec<usize> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let starts: Vec<usize> = lines
+        .iter()
+        .scan(0, |at, l| {
+            let s = *at;
+            *at += l.len() + 1;
+            Some(s)
+        })
+        .collect();
+    let find = |pred: &dyn Fn(&str) -> bool| -> Vec<usize> {
+        (0..lines.len()).filter(|&i| pred(lines[i].trim())).collect()
+    };
+    let runs = find(&|l| l.starts_with("run: |"));
+    let uses = find(&|l| l.starts_with("- uses:") || l.starts_with("uses:"));
+    let names = find(&|l| l.starts_with("name:"));
+    let end = |i: usize| starts[i] + lines[i].len();
+    let mut places: Vec<usize> = runs.iter().take(2).map(|&i| end(i + 1)).collect();
+    places.push(end(uses[uses.len() / 2]));
+    places.push(end(names[0]));
+    places.push(end(runs[runs.len() / 2] + 1));
+    places
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let file = args.next().expect("FILE");
-    let keystrokes: usize = args.next().map_or(200, |n| n.parse().unwrap());
+    let keystrokes: usize = args.next().map_or(500, |n| n.parse().unwrap());
     let mut text = std::fs::read_to_string(&file).unwrap();
     let path = Path::new(".github/workflows/test.yml");
     let (facts, config) = (Facts::default(), Config::default());
@@ -46,38 +73,55 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     );
 
-    // Type at the end of a line in the middle of the file (inside a job).
-    let first = text[text.len() / 2..].find('\n').unwrap() + text.len() / 2;
-    let (mut parse_time, mut analyse_time) = (0.0, 0.0);
-    for (i, at) in (first..first + keystrokes).enumerate() {
-        let ch = if i % 7 == 0 { " " } else { "x" };
-        let start = point(&text, at);
-        text.insert_str(at, ch);
-        tree.edit(&InputEdit {
-            start_byte: at,
-            old_end_byte: at,
-            new_end_byte: at + 1,
-            start_position: start,
-            old_end_position: start,
-            new_end_position: Point {
-                row: start.row,
-                column: start.column + 1,
-            },
-        });
-        let t = Instant::now();
-        tree = yaml::parse(&text, Some(&tree));
-        parse_time += t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        std::hint::black_box(analyse(&text, &tree));
-        analyse_time += t.elapsed().as_secs_f64();
+    let typed: Vec<char> = " # typing a comment, one key at a time ....".repeat(20).chars().collect();
+    let mut places = edit_places(&text);
+    let per_place = keystrokes / places.len();
+    let (mut parse_ms, mut analyse_ms) = (Vec::new(), Vec::new());
+    for p in 0..places.len() {
+        for (k, ch) in typed.iter().take(per_place).enumerate() {
+            let at = places[p] + k;
+            let start = point(&text, at);
+            text.insert(at, *ch);
+            tree.edit(&InputEdit {
+                start_byte: at,
+                old_end_byte: at,
+                new_end_byte: at + 1,
+                start_position: start,
+                old_end_position: start,
+                new_end_position: Point {
+                    row: start.row,
+                    column: start.column + 1,
+                },
+            });
+            let t = Instant::now();
+            tree = yaml::parse(&text, Some(&tree));
+            parse_ms.push(t.elapsed().as_secs_f64() * 1e3);
+            let t = Instant::now();
+            std::hint::black_box(analyse(&text, &tree));
+            analyse_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let n = parse_ms.len();
+        eprintln!("place {p} at {}: parse mean {:.3} ms", places[p], parse_ms[n - per_place..].iter().sum::<f64>() / per_place as f64);
+        // Later places move by what was typed before them.
+        let done = places[p];
+        for q in places.iter_mut().skip(p + 1) {
+            if *q > done {
+                *q += per_place;
+            }
+        }
     }
-    let n = keystrokes as f64;
+    report("incremental parse", parse_ms);
+    report("analyse", analyse_ms);
+}
+
+fn report(what: &str, mut ms: Vec<f64>) {
+    ms.sort_by(f64::total_cmp);
+    let q = |p: f64| ms[((p / 100.0) * (ms.len() - 1) as f64).round() as usize];
+    let mean = ms.iter().sum::<f64>() / ms.len() as f64;
     println!(
-        "incremental parse {:8.3} ms / keystroke",
-        parse_time * 1e3 / n
-    );
-    println!(
-        "analyse           {:8.3} ms / keystroke",
-        analyse_time * 1e3 / n
+        "{what:<18} mean {mean:6.3}  p50 {:6.3}  p99 {:6.3}  max {:6.3} ms / keystroke",
+        q(50.0),
+        q(99.0),
+        ms[ms.len() - 1]
     );
 }
