@@ -12,29 +12,8 @@ use chainwarden::finding::Finding;
 use chainwarden::kind::{self, FileKind};
 use chainwarden::workspace;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn corpus_root() -> Option<PathBuf> {
-    let root = std::env::var_os("CHAINWARDEN_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus/dev"));
-    root.is_dir().then_some(root)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if kind::detect(&p).is_some() {
-            out.push(p);
-        }
-    }
-}
 
 fn analyze(path: &Path, kind: FileKind, text: &str, root: &Path) -> Vec<Finding> {
     let facts = workspace::gather(path, Some(root));
@@ -43,7 +22,7 @@ fn analyze(path: &Path, kind: FileKind, text: &str, root: &Path) -> Vec<Finding>
 }
 
 mod common;
-use common::{rule_counts as counts, yaml_breaks};
+use common::{collect_supported as collect, corpus_root, rule_counts as counts, yaml_breaks};
 
 #[test]
 fn fixing_the_corpus_removes_fixed_findings_and_adds_none() {

@@ -343,7 +343,7 @@ async fn analyse_on_disk(state: &Arc<State>, uri: &Uri) -> Option<Analysed> {
         kind: Some(kind),
         version: None,
         text: text.clone(),
-        tree: None,
+        kept: None,
     };
     match state.analyse(&snap).await {
         super::state::Outcome::Findings(f) => Some(Analysed {

@@ -1,8 +1,10 @@
-//! An open document: its text in a rope, its version, and (for YAML and JS/TS) the tree-sitter
-//! tree, kept in step with every edit so re-parsing is incremental.
+//! An open document: its text in a rope, its version, and what is kept parsed between versions
+//! so that re-parsing is incremental: YAML in regions (see [`crate::syntax::yaml_regions`]),
+//! JS/TS as a tree-sitter tree kept in step with every edit.
 
 use crate::engine::MAX_ANALYSED_BYTES;
 use crate::kind::FileKind;
+use crate::syntax::yaml_regions::YamlSyntax;
 use crate::syntax::{self, Syntax};
 use crate::text::{Encoding, LineCol, LineIndex};
 use ropey::Rope;
@@ -24,12 +26,28 @@ pub struct Document {
     rope: Rope,
     /// The rope's text for the current version (what analyses and conversions read).
     text: Arc<str>,
-    /// The syntax tree of `text` for kinds that keep one (YAML kinds and JS/TS).
-    tree: Option<Tree>,
+    /// The parse of `text` for kinds that keep one (YAML kinds and JS/TS).
+    kept: Option<Kept>,
 }
 
-/// Kinds whose tree-sitter tree the server keeps between versions.
-fn keeps_tree(kind: Option<FileKind>) -> bool {
+/// What the server keeps parsed between versions of a document.
+#[derive(Clone)]
+pub enum Kept {
+    Yaml(Arc<YamlSyntax>),
+    Js(Tree),
+}
+
+impl Kept {
+    pub fn into_syntax(self) -> Syntax {
+        match self {
+            Kept::Yaml(yaml) => Syntax::Yaml(yaml),
+            Kept::Js(tree) => Syntax::Js(tree),
+        }
+    }
+}
+
+/// Kinds whose parse the server keeps between versions.
+fn keeps_parse(kind: Option<FileKind>) -> bool {
     kind.is_some_and(|k| k.is_yaml() || k == FileKind::Source)
 }
 
@@ -41,7 +59,7 @@ impl Document {
             version,
             rope: Rope::from_str(text),
             text: Arc::from(text),
-            tree: None,
+            kept: None,
         };
         doc.reparse(None);
         doc
@@ -51,14 +69,20 @@ impl Document {
         &self.text
     }
 
-    pub fn tree(&self) -> Option<&Tree> {
-        self.tree.as_ref()
+    pub fn kept(&self) -> Option<&Kept> {
+        self.kept.as_ref()
     }
 
-    /// Apply the changes of one `didChange` in order, then re-parse once (incrementally, from the
-    /// edited old tree). Positions past the end clamp; nothing here panics on odd input.
+    /// Apply the changes of one `didChange` in order, then re-parse once (incrementally: from the
+    /// edited old tree, or the previous YAML regions). Positions past the end clamp; nothing here
+    /// panics on odd input.
     pub fn apply_changes(&mut self, version: i32, changes: &[Change], enc: Encoding) {
-        let mut old_tree = self.tree.take();
+        // YAML regions are matched by their text, so they stay reusable through any change.
+        let (mut old_tree, old_yaml) = match self.kept.take() {
+            Some(Kept::Js(tree)) => (Some(tree), None),
+            Some(Kept::Yaml(yaml)) => (None, Some(yaml)),
+            None => (None, None),
+        };
         for change in changes {
             match change.range {
                 None => {
@@ -92,23 +116,27 @@ impl Document {
         }
         self.version = version;
         self.text = Arc::from(self.rope.to_string());
-        self.reparse(old_tree);
+        let previous = old_yaml.map(Previous::Yaml).or(old_tree.map(Previous::Js));
+        self.reparse(previous);
     }
 
-    fn reparse(&mut self, old_tree: Option<Tree>) {
-        self.tree = None;
-        let Some(kind) = self.kind.filter(|_| keeps_tree(self.kind)) else {
+    fn reparse(&mut self, previous: Option<Previous>) {
+        self.kept = None;
+        let Some(kind) = self.kind.filter(|_| keeps_parse(self.kind)) else {
             return;
         };
         if self.text.len() > MAX_ANALYSED_BYTES {
             return;
         }
         let (text, path) = (&self.text, &self.path);
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            syntax::parse(kind, path, text, old_tree.as_ref())
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match previous {
+            Some(Previous::Yaml(yaml)) => syntax::parse_yaml(kind, text, Some(&yaml)),
+            Some(Previous::Js(tree)) => syntax::parse(kind, path, text, Some(&tree)),
+            None => syntax::parse(kind, path, text, None),
         }));
-        self.tree = match parsed {
-            Ok(Syntax::Yaml(tree)) | Ok(Syntax::Js(tree)) => Some(tree),
+        self.kept = match parsed {
+            Ok(Syntax::Yaml(yaml)) => Some(Kept::Yaml(yaml)),
+            Ok(Syntax::Js(tree)) => Some(Kept::Js(tree)),
             Ok(_) => None,
             Err(_) => {
                 eprintln!(
@@ -152,6 +180,13 @@ impl Document {
     }
 }
 
+/// What the next parse starts from.
+enum Previous {
+    Yaml(Arc<YamlSyntax>),
+    /// The old tree, already edited to match the new text.
+    Js(Tree),
+}
+
 /// Where an insertion of `text` at `start` ends.
 fn point_after(start: Point, text: &str) -> Point {
     match text.rfind('\n') {
@@ -174,8 +209,15 @@ mod tests {
         LineCol { line, col }
     }
 
-    fn sexp(doc: &Document) -> String {
-        doc.tree().unwrap().root_node().to_sexp()
+    /// The kept parse, printed: the value tree for YAML, the tree for JS/TS.
+    pub(super) fn parsed(doc: &Document) -> String {
+        match doc.kept().expect("a kept parse") {
+            Kept::Yaml(yaml) => {
+                let d = yaml.to_doc();
+                format!("{:?} {:?} {}", d.root, d.anchors, d.has_errors)
+            }
+            Kept::Js(tree) => tree.root_node().to_sexp(),
+        }
     }
 
     #[test]
@@ -223,7 +265,7 @@ mod tests {
         let expected = "name: x\non: pull_request\n# Überprüfung 😀\nenv:\n  A: é\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v5\n";
         assert_eq!(&**doc.text(), expected);
         let fresh = Document::new(doc.path.clone(), doc.kind, 4, expected);
-        assert_eq!(sexp(&doc), sexp(&fresh));
+        assert_eq!(parsed(&doc), parsed(&fresh));
         assert_eq!(doc.version, 4);
     }
 
@@ -297,7 +339,7 @@ mod tests {
             Encoding::Utf16,
         );
         assert_eq!(&**doc.text(), "-😀x");
-        assert!(doc.tree().is_some());
+        assert!(matches!(doc.kept(), Some(Kept::Js(_))));
     }
 }
 
@@ -306,7 +348,6 @@ mod proptests {
     use super::*;
     use crate::config::Config;
     use crate::engine;
-    use crate::syntax::Syntax;
     use crate::workspace::Facts;
     use proptest::prelude::*;
 
@@ -352,7 +393,7 @@ mod proptests {
             kind: FileKind::Workflow,
             text,
         };
-        let syntax = Syntax::Yaml(doc.tree().unwrap().clone());
+        let syntax = doc.kept().unwrap().clone().into_syntax();
         engine::analyze(&d, &syntax, &Facts::default(), &Config::default())
             .iter()
             .map(|f| format!("{} {:?} {}", f.rule, f.span, f.message))
@@ -381,10 +422,7 @@ mod proptests {
             }
             let fresh = Document::new(path.clone(), Some(FileKind::Workflow), 99, &model);
             prop_assert_eq!(&**doc.text(), model.as_str());
-            prop_assert_eq!(
-                doc.tree().unwrap().root_node().to_sexp(),
-                fresh.tree().unwrap().root_node().to_sexp()
-            );
+            prop_assert_eq!(tests::parsed(&doc), tests::parsed(&fresh));
             prop_assert_eq!(findings(&doc, &path), findings(&fresh, &path));
         }
     }

@@ -11,7 +11,7 @@
 
 mod actions;
 mod convert;
-mod document;
+pub mod document;
 mod framing;
 mod scan;
 mod state;

@@ -2,12 +2,12 @@
 //! the analysis / publishing pipeline (off the reactor, panic-safe, never stale).
 
 use super::convert::{self, Lines};
-use super::document::Document;
+use super::document::{Document, Kept};
 use crate::config::{Config, ConfigError};
 use crate::engine::{self, MAX_ANALYSED_BYTES};
 use crate::finding::Finding;
 use crate::kind::{self, FileKind};
-use crate::syntax::{self, Syntax};
+use crate::syntax;
 use crate::text::Encoding;
 use crate::workspace;
 use dashmap::DashMap;
@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, MessageType, Uri};
 use tower_lsp_server::Client;
-use tree_sitter::Tree;
 
 /// Test-only trigger: when this environment variable is set (read once at startup), an analysis
 /// (and a hover) of a document containing its value panics. The protocol tests use it to prove
@@ -63,7 +62,7 @@ pub struct Snapshot {
     pub kind: Option<FileKind>,
     pub version: Option<i32>,
     pub text: Arc<str>,
-    pub tree: Option<Tree>,
+    pub kept: Option<Kept>,
 }
 
 pub enum Outcome {
@@ -163,7 +162,7 @@ impl State {
             kind: doc.kind,
             version: Some(doc.version),
             text: doc.text().clone(),
-            tree: doc.tree().cloned(),
+            kept: doc.kept().cloned(),
         })
     }
 
@@ -195,7 +194,7 @@ impl State {
         if config.is_ignored(&relative) {
             return Outcome::Nothing;
         }
-        let (path, text, tree) = (snap.path.clone(), snap.text.clone(), snap.tree.clone());
+        let (path, text, kept) = (snap.path.clone(), snap.text.clone(), snap.kept.clone());
         let panic_on = self.panic_on.clone();
         let (state, uri, version) = (self.clone(), snap.uri.clone(), snap.version);
         let job = tokio::task::spawn_blocking(move || {
@@ -209,10 +208,9 @@ impl State {
                     if matches!(kind, FileKind::Workflow | FileKind::Action) {
                         facts.pins = crate::resolve::online::pins_for(&config, &text);
                     }
-                    let syntax = match (kind, tree) {
-                        (k, Some(tree)) if k.is_yaml() => Syntax::Yaml(tree),
-                        (FileKind::Source, Some(tree)) => Syntax::Js(tree),
-                        _ => syntax::parse(kind, &path, &text, None),
+                    let syntax = match kept {
+                        Some(kept) => kept.into_syntax(),
+                        None => syntax::parse(kind, &path, &text, None),
                     };
                     let doc = engine::Document {
                         path: &relative,
@@ -359,7 +357,7 @@ impl State {
             kind: Some(kind),
             version: None,
             text: Arc::from(text),
-            tree: None,
+            kept: None,
         };
         let outcome = self.analyse(&snap).await;
         self.publish(&snap, outcome).await;

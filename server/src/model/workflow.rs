@@ -5,6 +5,7 @@
 
 use crate::finding::Span;
 use crate::syntax::yaml::{self, Pair, Scalar, YKind, YNode, YamlDoc};
+use crate::syntax::yaml_regions::YamlSyntax;
 
 /// Workflow file or action metadata file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -482,8 +483,8 @@ impl Scalar {
 
 impl Workflow {
     /// Build the model from a YAML tree.
-    pub fn build(kind: WorkflowKind, tree: &tree_sitter::Tree, text: &str) -> Workflow {
-        Self::from_yaml(kind, yaml::to_doc(tree, text), text)
+    pub fn build(kind: WorkflowKind, syntax: &YamlSyntax, text: &str) -> Workflow {
+        Self::from_yaml(kind, syntax.to_doc(), text)
     }
 
     /// Parse and build (tests and tools).

@@ -55,3 +55,26 @@ pub fn yaml_breaks(kind: FileKind, text: &str) -> bool {
             .root_node()
             .has_error()
 }
+
+/// The real-world corpus (`CHAINWARDEN_CORPUS`, default `/work/shared/corpus/dev`), if present.
+pub fn corpus_root() -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("CHAINWARDEN_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/work/shared/corpus/dev"));
+    root.is_dir().then_some(root)
+}
+
+/// Every file under `dir` whose kind chainwarden knows.
+pub fn collect_supported(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_supported(&p, out);
+        } else if chainwarden::kind::detect(&p).is_some() {
+            out.push(p);
+        }
+    }
+}

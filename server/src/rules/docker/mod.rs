@@ -26,8 +26,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             unpinned_image::check_dockerfile(ctx, &m, out);
             check_run_scripts(ctx, &m, out);
         }
-        (FileKind::Compose, Syntax::Yaml(tree)) => {
-            let doc = crate::syntax::yaml::to_doc(tree, ctx.doc.text);
+        (FileKind::Compose, Syntax::Yaml(yaml)) => {
+            let doc = yaml.to_doc();
             let compose = Compose::build(&doc);
             unpinned_image::check_compose(ctx, &compose, out);
         }

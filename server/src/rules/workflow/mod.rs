@@ -71,14 +71,14 @@ const FACTS_RULES: &[FactsRule] = &[
 ];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let Syntax::Yaml(tree) = ctx.syntax else {
+    let Syntax::Yaml(yaml) = ctx.syntax else {
         return;
     };
     let kind = match ctx.doc.kind {
         FileKind::Action => WorkflowKind::Action,
         _ => WorkflowKind::Workflow,
     };
-    let wf = Workflow::build(kind, tree, ctx.doc.text);
+    let wf = Workflow::build(kind, yaml, ctx.doc.text);
     for rule in RULES {
         rule(ctx, &wf, out);
     }
