@@ -4,6 +4,7 @@ use super::check::Checked;
 use super::Format;
 use crate::finding::Severity;
 use crate::text::{Encoding, LineIndex};
+use serde::Serialize;
 use serde_json::json;
 use std::fmt::Write;
 
@@ -86,6 +87,42 @@ fn text(results: &[Checked]) -> String {
     out
 }
 
+/// The JSON report. Fields are declared in alphabetical order, the order the format has always
+/// printed them in.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    findings: Vec<JsonFinding<'a>>,
+    version: u32,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    column: u32,
+    end_column: u32,
+    end_line: u32,
+    fix: Option<JsonFix<'a>>,
+    line: u32,
+    message: &'a str,
+    path: std::borrow::Cow<'a, str>,
+    rule: &'a str,
+    severity: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    edits: Vec<JsonEdit<'a>>,
+    title: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    column: u32,
+    end_column: u32,
+    end_line: u32,
+    line: u32,
+    new_text: &'a str,
+}
+
 fn json(results: &[Checked]) -> String {
     let mut findings = Vec::new();
     for c in results {
@@ -94,30 +131,42 @@ fn json(results: &[Checked]) -> String {
             let f = &ff.finding;
             let (line, column) = pos(&idx, &c.text, f.span.start);
             let (end_line, end_column) = pos(&idx, &c.text, f.span.end);
-            let fix = f.fixes.first().map(|fix| {
-                let edits: Vec<_> = fix
+            let fix = f.fixes.first().map(|fix| JsonFix {
+                edits: fix
                     .edits
                     .iter()
                     .map(|e| {
                         let (line, column) = pos(&idx, &c.text, e.span.start);
                         let (end_line, end_column) = pos(&idx, &c.text, e.span.end);
-                        json!({"line": line, "column": column, "end_line": end_line,
-                               "end_column": end_column, "new_text": e.new_text})
+                        JsonEdit {
+                            column,
+                            end_column,
+                            end_line,
+                            line,
+                            new_text: &e.new_text,
+                        }
                     })
-                    .collect();
-                json!({"title": fix.title, "edits": edits})
+                    .collect(),
+                title: &fix.title,
             });
-            findings.push(json!({
-                "rule": f.rule,
-                "severity": f.severity.as_str(),
-                "path": c.path.to_string_lossy(),
-                "line": line, "column": column, "end_line": end_line, "end_column": end_column,
-                "message": f.message,
-                "fix": fix,
-            }));
+            findings.push(JsonFinding {
+                column,
+                end_column,
+                end_line,
+                fix,
+                line,
+                message: &f.message,
+                path: c.path.to_string_lossy(),
+                rule: f.rule,
+                severity: f.severity.as_str(),
+            });
         }
     }
-    let mut s = serde_json::to_string_pretty(&json!({"version": 1, "findings": findings})).unwrap();
+    let report = JsonReport {
+        findings,
+        version: 1,
+    };
+    let mut s = serde_json::to_string_pretty(&report).expect("plain data serialises");
     s.push('\n');
     s
 }
