@@ -261,28 +261,116 @@ pub fn parse_doc(text: &str) -> YamlDoc {
     to_doc(&parse(text, None), text)
 }
 
+/// Node kind and field ids of the YAML grammar, looked up once: comparing ids is much cheaper
+/// than comparing the kind names tree-sitter hands out.
+struct Ids {
+    stream: u16,
+    document: u16,
+    comment: u16,
+    yaml_directive: u16,
+    tag_directive: u16,
+    reserved_directive: u16,
+    block_node: u16,
+    flow_node: u16,
+    anchor: u16,
+    tag: u16,
+    block_mapping: u16,
+    flow_mapping: u16,
+    block_mapping_pair: u16,
+    flow_pair: u16,
+    block_sequence: u16,
+    flow_sequence: u16,
+    block_sequence_item: u16,
+    plain_scalar: u16,
+    double_quote_scalar: u16,
+    single_quote_scalar: u16,
+    block_scalar: u16,
+    alias: u16,
+    key: std::num::NonZeroU16,
+    value: std::num::NonZeroU16,
+}
+
+fn ids() -> &'static Ids {
+    static IDS: std::sync::OnceLock<Ids> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let lang: tree_sitter::Language = tree_sitter_yaml::LANGUAGE.into();
+        let kind = |name: &str| {
+            let id = lang.id_for_node_kind(name, true);
+            assert!(id != 0, "tree-sitter-yaml has no `{name}` node");
+            id
+        };
+        let field = |name: &str| {
+            lang.field_id_for_name(name)
+                .unwrap_or_else(|| panic!("tree-sitter-yaml has no `{name}` field"))
+        };
+        Ids {
+            stream: kind("stream"),
+            document: kind("document"),
+            comment: kind("comment"),
+            yaml_directive: kind("yaml_directive"),
+            tag_directive: kind("tag_directive"),
+            reserved_directive: kind("reserved_directive"),
+            block_node: kind("block_node"),
+            flow_node: kind("flow_node"),
+            anchor: kind("anchor"),
+            tag: kind("tag"),
+            block_mapping: kind("block_mapping"),
+            flow_mapping: kind("flow_mapping"),
+            block_mapping_pair: kind("block_mapping_pair"),
+            flow_pair: kind("flow_pair"),
+            block_sequence: kind("block_sequence"),
+            flow_sequence: kind("flow_sequence"),
+            block_sequence_item: kind("block_sequence_item"),
+            plain_scalar: kind("plain_scalar"),
+            double_quote_scalar: kind("double_quote_scalar"),
+            single_quote_scalar: kind("single_quote_scalar"),
+            block_scalar: kind("block_scalar"),
+            alias: kind("alias"),
+            key: field("key"),
+            value: field("value"),
+        }
+    })
+}
+
+/// The named children of `n`, walked with one cursor.
+fn named_children(n: Node) -> impl Iterator<Item = Node> {
+    let mut cursor = n.walk();
+    let mut started = false;
+    std::iter::from_fn(move || loop {
+        let moved = if started {
+            cursor.goto_next_sibling()
+        } else {
+            started = true;
+            cursor.goto_first_child()
+        };
+        if !moved {
+            return None;
+        }
+        let node = cursor.node();
+        if node.is_named() {
+            return Some(node);
+        }
+    })
+}
+
 /// The content node of the first document (skipping `stream`, `document`, comments).
 fn first_document_content(root: Node) -> Option<Node> {
-    match root.kind() {
-        "stream" => {
-            let mut c = root.walk();
-            let docs: Vec<Node> = root
-                .named_children(&mut c)
-                .filter(|n| n.kind() != "comment")
-                .collect();
-            docs.into_iter().find_map(first_document_content)
-        }
-        "document" => {
-            let mut c = root.walk();
-            let found = root.named_children(&mut c).find(|n| {
-                !matches!(
-                    n.kind(),
-                    "comment" | "yaml_directive" | "tag_directive" | "reserved_directive"
-                )
-            });
-            found
-        }
-        _ => Some(root),
+    let k = ids();
+    let kind = root.kind_id();
+    if kind == k.stream {
+        named_children(root)
+            .filter(|n| n.kind_id() != k.comment)
+            .find_map(first_document_content)
+    } else if kind == k.document {
+        named_children(root).find(|n| {
+            let id = n.kind_id();
+            id != k.comment
+                && id != k.yaml_directive
+                && id != k.tag_directive
+                && id != k.reserved_directive
+        })
+    } else {
+        Some(root)
     }
 }
 
@@ -314,26 +402,25 @@ impl Converter<'_> {
     }
 
     fn node_inner(&mut self, n: Node) -> Option<YNode> {
+        let k = ids();
         let mut anchor = None;
         let mut tag = None;
-        let content = match n.kind() {
-            "block_node" | "flow_node" => {
-                let mut content = None;
-                let mut c = n.walk();
-                for ch in n.named_children(&mut c) {
-                    match ch.kind() {
-                        "anchor" => {
-                            anchor = Some(self.src(ch).trim_start_matches('&').to_string());
-                        }
-                        "tag" => tag = Some(self.src(ch).to_string()),
-                        "comment" => {}
-                        _ if content.is_none() => content = Some(ch),
-                        _ => {}
-                    }
+        let kind = n.kind_id();
+        let content = if kind == k.block_node || kind == k.flow_node {
+            let mut content = None;
+            for ch in named_children(n) {
+                let id = ch.kind_id();
+                if id == k.anchor {
+                    anchor = Some(self.src(ch).trim_start_matches('&').to_string());
+                } else if id == k.tag {
+                    tag = Some(self.src(ch).to_string());
+                } else if id != k.comment && content.is_none() {
+                    content = Some(ch);
                 }
-                content
             }
-            _ => Some(n),
+            content
+        } else {
+            Some(n)
         };
         let kind = match content {
             None => YKind::Scalar(Scalar {
@@ -358,146 +445,137 @@ impl Converter<'_> {
     }
 
     fn content(&mut self, c: Node) -> YKind {
-        match c.kind() {
-            "block_mapping" | "flow_mapping" => YKind::Map(self.pairs(c)),
-            "ERROR" if has_child_kind(c, "block_mapping_pair") => YKind::Map(self.pairs(c)),
-            "block_sequence" | "flow_sequence" => YKind::Seq(self.items(c)),
-            "plain_scalar" | "double_quote_scalar" | "single_quote_scalar" | "block_scalar" => {
-                YKind::Scalar(scalar(c, self.text))
-            }
-            "alias" => YKind::Alias(self.src(c).trim_start_matches('*').to_string()),
-            "block_node" | "flow_node" => match self.node(c) {
+        let k = ids();
+        let id = c.kind_id();
+        // An ERROR node that still holds `key: value` pairs reads as a mapping.
+        let broken_map = || c.is_error() && has_child_kind(c, k.block_mapping_pair);
+        if id == k.block_mapping || id == k.flow_mapping || broken_map() {
+            YKind::Map(self.pairs(c))
+        } else if id == k.block_sequence || id == k.flow_sequence {
+            YKind::Seq(self.items(c))
+        } else if is_scalar_kind(id) || id == k.block_scalar {
+            YKind::Scalar(scalar(c, self.text))
+        } else if id == k.alias {
+            YKind::Alias(self.src(c).trim_start_matches('*').to_string())
+        } else if id == k.block_node || id == k.flow_node {
+            match self.node(c) {
                 Some(n) => n.kind,
                 None => YKind::Invalid,
-            },
-            _ => YKind::Invalid,
+            }
+        } else {
+            YKind::Invalid
         }
     }
 
     fn pairs(&mut self, map: Node) -> Vec<Pair> {
+        let k = ids();
+        let in_flow_mapping = map.kind_id() == k.flow_mapping;
         let mut out = Vec::new();
-        let mut c = map.walk();
-        let children: Vec<Node> = map.named_children(&mut c).collect();
-        for ch in children {
-            match ch.kind() {
-                "block_mapping_pair" | "flow_pair" => {
-                    let key = ch.child_by_field_name("key");
-                    let value = ch.child_by_field_name("value");
-                    let (key_text, key_span) = match key {
-                        Some(k) => (self.key_text(k), k.byte_range()),
-                        // `: value` with no key: keep it findable by position only.
-                        None => (String::new(), ch.start_byte()..ch.start_byte()),
-                    };
-                    let value = value.and_then(|v| self.node(v));
-                    out.push(Pair {
-                        key: key_text,
-                        key_span,
-                        span: ch.byte_range(),
-                        value,
-                    });
-                }
+        for ch in named_children(map) {
+            let id = ch.kind_id();
+            if id == k.block_mapping_pair || id == k.flow_pair {
+                out.push(self.pair(ch));
+            } else if id == k.flow_node && in_flow_mapping {
                 // `{a, b: c}`: a lone key in a flow mapping has a null value.
-                "flow_node" if map.kind() == "flow_mapping" => {
-                    out.push(Pair {
-                        key: self.key_text(ch),
-                        key_span: ch.byte_range(),
-                        span: ch.byte_range(),
-                        value: None,
-                    });
-                }
-                _ => {}
+                out.push(Pair {
+                    key: self.key_text(ch),
+                    key_span: ch.byte_range(),
+                    span: ch.byte_range(),
+                    value: None,
+                });
             }
         }
         out
     }
 
-    fn items(&mut self, seq: Node) -> Vec<YNode> {
-        let mut out = Vec::new();
-        let mut c = seq.walk();
-        let children: Vec<Node> = seq.named_children(&mut c).collect();
-        for ch in children {
-            match ch.kind() {
-                "block_sequence_item" => {
-                    let mut cc = ch.walk();
-                    let value = ch.named_children(&mut cc).find(|n| n.kind() != "comment");
-                    match value.and_then(|v| self.node(v)) {
-                        Some(v) => out.push(v),
-                        // `-` alone: a null item.
-                        None => out.push(YNode {
-                            span: ch.end_byte()..ch.end_byte(),
-                            anchor: None,
-                            tag: None,
-                            kind: YKind::Scalar(Scalar {
-                                text: String::new(),
-                                span: ch.end_byte()..ch.end_byte(),
-                                content: ch.end_byte()..ch.end_byte(),
-                                style: ScalarStyle::Plain,
-                            }),
-                        }),
-                    }
-                }
-                "flow_node" => {
-                    if let Some(v) = self.node(ch) {
-                        out.push(v);
-                    }
-                }
-                // `[a: b]`: a single-pair mapping as an item.
-                "flow_pair" => {
-                    let pairs = self.pairs_of_single(ch);
-                    out.push(YNode {
-                        span: ch.byte_range(),
-                        anchor: None,
-                        tag: None,
-                        kind: YKind::Map(pairs),
-                    });
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-
-    fn pairs_of_single(&mut self, pair: Node) -> Vec<Pair> {
-        let key = pair.child_by_field_name("key");
-        let value = pair.child_by_field_name("value").and_then(|v| self.node(v));
+    /// One `key: value` node.
+    fn pair(&mut self, pair: Node) -> Pair {
+        let k = ids();
+        let key = pair.child_by_field_id(k.key.get());
+        let value = pair.child_by_field_id(k.value.get());
         let (key_text, key_span) = match key {
-            Some(k) => (self.key_text(k), k.byte_range()),
+            Some(key) => (self.key_text(key), key.byte_range()),
+            // `: value` with no key: keep it findable by position only.
             None => (String::new(), pair.start_byte()..pair.start_byte()),
         };
-        vec![Pair {
+        Pair {
             key: key_text,
             key_span,
             span: pair.byte_range(),
-            value,
-        }]
+            value: value.and_then(|v| self.node(v)),
+        }
+    }
+
+    fn items(&mut self, seq: Node) -> Vec<YNode> {
+        let k = ids();
+        let mut out = Vec::new();
+        for ch in named_children(seq) {
+            let id = ch.kind_id();
+            if id == k.block_sequence_item {
+                let value = named_children(ch).find(|n| n.kind_id() != k.comment);
+                match value.and_then(|v| self.node(v)) {
+                    Some(v) => out.push(v),
+                    // `-` alone: a null item.
+                    None => out.push(YNode {
+                        span: ch.end_byte()..ch.end_byte(),
+                        anchor: None,
+                        tag: None,
+                        kind: YKind::Scalar(Scalar {
+                            text: String::new(),
+                            span: ch.end_byte()..ch.end_byte(),
+                            content: ch.end_byte()..ch.end_byte(),
+                            style: ScalarStyle::Plain,
+                        }),
+                    }),
+                }
+            } else if id == k.flow_node {
+                if let Some(v) = self.node(ch) {
+                    out.push(v);
+                }
+            } else if id == k.flow_pair {
+                // `[a: b]`: a single-pair mapping as an item.
+                let pairs = vec![self.pair(ch)];
+                out.push(YNode {
+                    span: ch.byte_range(),
+                    anchor: None,
+                    tag: None,
+                    kind: YKind::Map(pairs),
+                });
+            }
+        }
+        out
     }
 
     fn key_text(&self, k: Node) -> String {
         let inner = content_node(k);
-        match inner.kind() {
-            "plain_scalar" | "double_quote_scalar" | "single_quote_scalar" => {
-                scalar(inner, self.text).text
-            }
-            _ => self.src(k).to_string(),
+        if is_scalar_kind(inner.kind_id()) {
+            scalar(inner, self.text).text
+        } else {
+            self.src(k).to_string()
         }
     }
 }
 
-fn has_child_kind(n: Node, kind: &str) -> bool {
-    let mut c = n.walk();
-    let found = n.named_children(&mut c).any(|ch| ch.kind() == kind);
-    found
+/// Plain and quoted scalars (not block scalars).
+fn is_scalar_kind(id: u16) -> bool {
+    let k = ids();
+    id == k.plain_scalar || id == k.double_quote_scalar || id == k.single_quote_scalar
+}
+
+fn has_child_kind(n: Node, kind: u16) -> bool {
+    named_children(n).any(|ch| ch.kind_id() == kind)
 }
 
 /// Descend through `block_node`/`flow_node` wrappers (skipping anchors and tags) to the node
 /// that holds the value itself.
 pub fn content_node(n: Node) -> Node {
+    let k = ids();
     let mut n = n;
-    while matches!(n.kind(), "block_node" | "flow_node") {
-        let mut c = n.walk();
-        let next = n
-            .named_children(&mut c)
-            .find(|ch| !matches!(ch.kind(), "anchor" | "tag" | "comment"));
+    while n.kind_id() == k.block_node || n.kind_id() == k.flow_node {
+        let next = named_children(n).find(|ch| {
+            let id = ch.kind_id();
+            id != k.anchor && id != k.tag && id != k.comment
+        });
         match next {
             Some(ch) => n = ch,
             None => break,
@@ -508,34 +586,35 @@ pub fn content_node(n: Node) -> Node {
 
 /// Read a scalar node (`plain_scalar`, quoted scalars, `block_scalar`).
 pub fn scalar(n: Node, text: &str) -> Scalar {
+    let k = ids();
     let span = n.byte_range();
     let raw = &text[span.clone()];
-    match n.kind() {
-        "double_quote_scalar" => {
-            let content = quoted_content(&span, raw, '"');
-            Scalar {
-                text: decode_double(&text[content.clone()]),
-                span,
-                content,
-                style: ScalarStyle::DoubleQuoted,
-            }
+    let id = n.kind_id();
+    if id == k.double_quote_scalar {
+        let content = quoted_content(&span, raw, '"');
+        Scalar {
+            text: decode_double(&text[content.clone()]),
+            span,
+            content,
+            style: ScalarStyle::DoubleQuoted,
         }
-        "single_quote_scalar" => {
-            let content = quoted_content(&span, raw, '\'');
-            Scalar {
-                text: fold_flow_lines(&text[content.clone()]).replace("''", "'"),
-                span,
-                content,
-                style: ScalarStyle::SingleQuoted,
-            }
+    } else if id == k.single_quote_scalar {
+        let content = quoted_content(&span, raw, '\'');
+        Scalar {
+            text: fold_flow_lines(&text[content.clone()]).replace("''", "'"),
+            span,
+            content,
+            style: ScalarStyle::SingleQuoted,
         }
-        "block_scalar" => block_scalar(span, raw),
-        _ => Scalar {
+    } else if id == k.block_scalar {
+        block_scalar(span, raw)
+    } else {
+        Scalar {
             text: fold_flow_lines(raw),
             span: span.clone(),
             content: span,
             style: ScalarStyle::Plain,
-        },
+        }
     }
 }
 
