@@ -100,6 +100,7 @@ pub fn run(opts: Options) -> i32 {
     }
 
     let results = Mutex::new(Vec::<Checked>::new());
+    let facts = FactsByFolder::default();
     let errors = Mutex::new(false);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
@@ -110,7 +111,7 @@ pub fn run(opts: Options) -> i32 {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(t) = targets.get(i) else { break };
-                match check_file(&t.path, &root, &config, opts.fix) {
+                match check_file(&t.path, &root, &config, &facts, opts.fix) {
                     Ok(Some(c)) => results.lock().unwrap().push(c),
                     Ok(None) => {}
                     Err(msg) => {
@@ -152,10 +153,36 @@ fn describe_io_error(e: &std::io::Error) -> String {
     }
 }
 
+/// What [`workspace::gather`] found for each folder, shared by the files in it (everything but
+/// package.json, whose facts are its own).
+#[derive(Default)]
+struct FactsByFolder(Mutex<std::collections::HashMap<PathBuf, workspace::Facts>>);
+
+impl FactsByFolder {
+    fn get(&self, path: &Path, root: &Path) -> workspace::Facts {
+        let folder = path
+            .parent()
+            .filter(|_| path.file_name() != Some("package.json".as_ref()));
+        let Some(folder) = folder else {
+            return workspace::gather(path, Some(root));
+        };
+        if let Some(facts) = self.0.lock().unwrap().get(folder) {
+            return facts.clone();
+        }
+        let facts = workspace::gather(path, Some(root));
+        self.0
+            .lock()
+            .unwrap()
+            .insert(folder.to_path_buf(), facts.clone());
+        facts
+    }
+}
+
 fn check_file(
     path: &Path,
     root: &Path,
     config: &Config,
+    facts: &FactsByFolder,
     fix: bool,
 ) -> Result<Option<Checked>, String> {
     let Some(kind) = kind::detect(path) else {
@@ -172,7 +199,7 @@ fn check_file(
         )
     })?;
     let display = strip_dot(path).to_path_buf();
-    let mut facts = workspace::gather(path, Some(root));
+    let mut facts = facts.get(path, root);
     if matches!(kind, kind::FileKind::Workflow | kind::FileKind::Action) {
         facts.pins = crate::resolve::online::pins_for(config, &text);
     }
