@@ -5,6 +5,7 @@ pub mod js;
 pub mod json;
 pub mod shell;
 pub mod yaml;
+mod yaml_fast;
 pub mod yaml_regions;
 
 use crate::kind::FileKind;

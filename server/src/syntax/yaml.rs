@@ -591,21 +591,9 @@ pub fn scalar(n: Node, text: &str) -> Scalar {
     let raw = &text[span.clone()];
     let id = n.kind_id();
     if id == k.double_quote_scalar {
-        let content = quoted_content(&span, raw, '"');
-        Scalar {
-            text: decode_double(&text[content.clone()]),
-            span,
-            content,
-            style: ScalarStyle::DoubleQuoted,
-        }
+        quoted_scalar(span, text, ScalarStyle::DoubleQuoted)
     } else if id == k.single_quote_scalar {
-        let content = quoted_content(&span, raw, '\'');
-        Scalar {
-            text: fold_flow_lines(&text[content.clone()]).replace("''", "'"),
-            span,
-            content,
-            style: ScalarStyle::SingleQuoted,
-        }
+        quoted_scalar(span, text, ScalarStyle::SingleQuoted)
     } else if id == k.block_scalar {
         block_scalar(span, raw)
     } else {
@@ -614,6 +602,28 @@ pub fn scalar(n: Node, text: &str) -> Scalar {
             span: span.clone(),
             content: span,
             style: ScalarStyle::Plain,
+        }
+    }
+}
+
+/// A `"double"` or `'single'` quoted scalar at `span`.
+pub(crate) fn quoted_scalar(span: Span, text: &str, style: ScalarStyle) -> Scalar {
+    let raw = &text[span.clone()];
+    if style == ScalarStyle::DoubleQuoted {
+        let content = quoted_content(&span, raw, '"');
+        Scalar {
+            text: decode_double(&text[content.clone()]),
+            span,
+            content,
+            style,
+        }
+    } else {
+        let content = quoted_content(&span, raw, '\'');
+        Scalar {
+            text: fold_flow_lines(&text[content.clone()]).replace("''", "'"),
+            span,
+            content,
+            style,
         }
     }
 }
@@ -701,7 +711,7 @@ fn decode_double(s: &str) -> String {
 
 /// `|`/`>` block scalars: content starts on the line after the header; lines are de-indented
 /// by the first content line's indentation; `>` folds single line breaks into spaces.
-fn block_scalar(span: Span, raw: &str) -> Scalar {
+pub(crate) fn block_scalar(span: Span, raw: &str) -> Scalar {
     let folded = raw.starts_with('>');
     let style = if folded {
         ScalarStyle::Folded

@@ -12,6 +12,7 @@
 //! several documents, tab indentation, a top-level line that is not `key:`) is one region.
 
 use super::yaml::{self, Pair, YKind, YNode, YamlDoc};
+use super::yaml_fast;
 use crate::finding::Span;
 use crate::kind::FileKind;
 use std::collections::hash_map::DefaultHasher;
@@ -37,7 +38,7 @@ pub struct YamlSyntax {
 
 /// What part of the document a region is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
+pub(super) enum Role {
     /// A top-level `key: value` (or, parsed whole, the document).
     Top,
     /// An entry under the nested key (`jobs:`), parsed whole.
@@ -360,6 +361,16 @@ const END_MARKER: &str = "chainwarden-region-end";
 /// The region's value tree, or `None` when it is not a mapping (a sequence for an item) that
 /// ends at the region's end.
 fn convert(part: &str, role: Role, marker: Option<usize>) -> Option<YamlDoc> {
+    yaml_fast::read_region(part, marker, role == Role::Item)
+        .or_else(|| convert_with_tree_sitter(part, role, marker))
+}
+
+/// [`convert`] by parsing the region with tree-sitter.
+pub(super) fn convert_with_tree_sitter(
+    part: &str,
+    role: Role,
+    marker: Option<usize>,
+) -> Option<YamlDoc> {
     let item = role == Role::Item;
     let Some(indent) = marker else {
         let doc = yaml::to_doc(&yaml::parse(part, None), part);
@@ -666,17 +677,60 @@ mod tests {
         let s = YamlSyntax::parse(text, Some("jobs"), None);
         assert_eq!(s.region_count(), 7);
         let (got, want) = (s.to_doc(), whole(text));
-        std::fs::write(
-            "/tmp/got.txt",
-            format!("{:#?}\n{:#?}", got.root, got.anchors),
-        )
-        .unwrap();
-        std::fs::write(
-            "/tmp/want.txt",
-            format!("{:#?}\n{:#?}", want.root, want.anchors),
-        )
-        .unwrap();
         assert!(same(&got, &want), "{:#?}\n---\n{:#?}", got.root, want.root);
+    }
+
+    /// Every region of every corpus and fixture YAML file: the fast reader, where it reads the
+    /// region at all, gives what tree-sitter gives.
+    #[test]
+    fn fast_reader_agrees_with_tree_sitter_on_real_regions() {
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let corpus = std::env::var_os("CHAINWARDEN_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| "/work/shared/corpus/dev".into());
+        let mut files = Vec::new();
+        for root in [manifest.join("../tests/fixtures"), corpus] {
+            yaml_files_under(&root, &mut files);
+        }
+        let (mut fast, mut slow, mut differ) = (0, 0, Vec::new());
+        for (path, kind) in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Some(plan) = layout(&text, nested_key(kind), 0) else {
+                continue;
+            };
+            for p in plan {
+                let marker = (p.span.end != text.len()).then_some(p.indent);
+                let part = &text[p.span.clone()];
+                let Some(got) = yaml_fast::read_region(part, marker, p.role == Role::Item) else {
+                    slow += 1;
+                    continue;
+                };
+                fast += 1;
+                let want = convert_with_tree_sitter(part, p.role, marker);
+                if !want.is_some_and(|w| same(&got, &w)) {
+                    differ.push(format!("{}: {:?}", path.display(), p.span));
+                }
+            }
+        }
+        eprintln!("fast reader read {fast} regions, left {slow} to tree-sitter");
+        assert!(differ.is_empty(), "{} differ: {differ:#?}", differ.len());
+        assert!(fast > slow * 4, "fast {fast}, slow {slow}");
+    }
+
+    fn yaml_files_under(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, FileKind)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                yaml_files_under(&p, out);
+            } else if let Some(kind) = crate::kind::detect(&p).filter(|k| k.is_yaml()) {
+                out.push((p, kind));
+            }
+        }
     }
 
     #[test]
