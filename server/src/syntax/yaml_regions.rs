@@ -113,8 +113,11 @@ impl YamlSyntax {
     }
 
     fn whole(text: Arc<str>) -> Self {
-        let tree = yaml::parse(&text, None);
-        let value = Arc::new(yaml::to_doc(&tree, &text));
+        let fast = || {
+            yaml_fast::read_region(&text, None, false)
+                .or_else(|| yaml_fast::read_region(&text, None, true))
+        };
+        let value = Arc::new(fast().unwrap_or_else(|| yaml::parse_doc(&text)));
         let regions = vec![Region {
             span: 0..text.len(),
             role: Role::Top,
