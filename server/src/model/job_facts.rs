@@ -311,10 +311,10 @@ pub fn build<'w>(wf: &'w Workflow, text: &str) -> WorkflowFacts<'w> {
         .jobs
         .iter()
         .map(|j| {
-            let cond = j.if_cond.as_ref().map(|c| c.text.as_str());
+            let cond = expr::Condition::new(j.if_cond.as_ref().map(|c| c.text.as_str()));
             on_events
                 .iter()
-                .filter(|e| expr::can_run(cond, e))
+                .filter(|e| cond.can_run(e))
                 .cloned()
                 .collect()
         })
@@ -388,10 +388,10 @@ fn step_facts<'w>(
     wf_env: &[SecretRef],
     job_env: &[SecretRef],
 ) -> StepFacts<'w> {
-    let cond = step.if_cond.as_ref().map(|c| c.text.as_str());
+    let cond = expr::Condition::new(step.if_cond.as_ref().map(|c| c.text.as_str()));
     let events = job_events
         .iter()
-        .filter(|e| expr::can_run(cond, e))
+        .filter(|e| cond.can_run(e))
         .cloned()
         .collect();
     let step_env = secrets_in_kvs(text, &step.env, SecretOrigin::StepEnv);
