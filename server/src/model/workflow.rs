@@ -4,6 +4,7 @@
 //! Everything is optional: a half-typed file yields whatever could be read.
 
 use crate::finding::Span;
+use crate::syntax::shell::{self, Script};
 use crate::syntax::yaml::{self, Pair, Scalar, YKind, YNode, YamlDoc};
 use crate::syntax::yaml_regions::YamlSyntax;
 
@@ -305,6 +306,9 @@ pub struct Step {
     pub with_key: Option<Span>,
     pub env: Vec<KeyValue>,
     pub run: Option<Scalar>,
+    /// The `run:` script split into commands, read from the document text at `run.content`
+    /// (command spans are relative to `run.content.start`). Parsed once for every reader.
+    pub script: Option<Script>,
     pub if_cond: Option<Scalar>,
     pub shell: Option<Scalar>,
     pub working_directory: Option<Scalar>,
@@ -454,24 +458,28 @@ pub struct Expression {
 /// Every `${{ … }}` in the document between the bounds of `span` (for a scalar, pass its
 /// `content` span: offsets are document offsets even for block scalars).
 pub fn expressions_in(doc: &str, span: Span) -> Vec<Expression> {
-    let Some(text) = doc.get(span.clone()) else {
-        return vec![];
-    };
-    let mut out = Vec::new();
+    expression_parts(doc, span)
+        .map(|(inner, span)| Expression {
+            inner: inner.to_string(),
+            span,
+        })
+        .collect()
+}
+
+/// As [`expressions_in`], without allocating: the trimmed text inside each `${{ … }}` and the
+/// document span of the whole `${{ … }}`.
+pub fn expression_parts(doc: &str, span: Span) -> impl Iterator<Item = (&str, Span)> {
+    let text = doc.get(span.clone()).unwrap_or("");
     let mut pos = 0;
-    while let Some(start) = text[pos..].find("${{") {
-        let open = pos + start;
-        let Some(close_rel) = text[open + 3..].find("}}") else {
-            break;
-        };
-        let close = open + 3 + close_rel + 2;
-        out.push(Expression {
-            inner: text[open + 3..close - 2].trim().to_string(),
-            span: span.start + open..span.start + close,
-        });
+    std::iter::from_fn(move || {
+        let open = pos + text[pos..].find("${{")?;
+        let close = open + 3 + text[open + 3..].find("}}")? + 2;
         pos = close;
-    }
-    out
+        Some((
+            text[open + 3..close - 2].trim(),
+            span.start + open..span.start + close,
+        ))
+    })
 }
 
 impl Scalar {
@@ -832,6 +840,11 @@ impl Builder<'_> {
 
     fn step(&self, index: usize, n: &YNode) -> Step {
         let with_pair = self.pair(n, "with");
+        let run = self.scalar(self.get(n, "run"));
+        let script = run
+            .as_ref()
+            .and_then(|r| self.text.get(r.content.clone()))
+            .map(shell::parse);
         Step {
             index,
             span: n.span.clone(),
@@ -846,7 +859,8 @@ impl Builder<'_> {
             with: self.key_values(with_pair.and_then(|p| p.value.as_ref())),
             with_key: with_pair.map(|p| p.key_span.clone()),
             env: self.key_values(self.get(n, "env")),
-            run: self.scalar(self.get(n, "run")),
+            run,
+            script,
             if_cond: self.scalar(self.get(n, "if")),
             shell: self.scalar(self.get(n, "shell")),
             working_directory: self.scalar(self.get(n, "working-directory")),
