@@ -19,7 +19,7 @@ pub struct WorkflowFacts<'w> {
 }
 
 pub struct JobFacts<'w> {
-    pub job: Option<&'w Job>,
+    pub job: Option<&'w Job<'w>>,
     /// Events of `on:` that can start this job (after its `if:` and its `needs:`).
     pub events: Vec<String>,
     pub permissions: Option<EffectivePermissions<'w>>,
@@ -31,7 +31,7 @@ pub struct JobFacts<'w> {
 }
 
 pub struct StepFacts<'w> {
-    pub step: &'w Step,
+    pub step: &'w Step<'w>,
     /// Events that can run this step (the job's, narrowed by the step's `if:`).
     pub events: Vec<String>,
     /// Secrets in the step's environment (workflow, job and step `env:`, the nearest
