@@ -19,7 +19,7 @@ enum Expr {
     Bool(bool),
     Null,
     /// A context path in lower case (`github.event_name`, `github.event.pull_request.merged`).
-    Path(String),
+    Path(ContextPath),
     Call(String, Vec<Expr>),
     Not(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
@@ -27,6 +27,27 @@ enum Expr {
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     /// Anything we cannot follow (indexing with an expression, `*` filters on values).
     Opaque,
+}
+
+/// A context path, with the test [`context`] needs for every event done once at parse time.
+#[derive(Clone, Debug, PartialEq)]
+struct ContextPath {
+    text: String,
+    /// An authorization decision computed by an earlier job or step
+    /// (`needs.authorize.outputs.authorized`).
+    authorization_gate: bool,
+}
+
+impl ContextPath {
+    fn new(text: String) -> ContextPath {
+        let authorization_gate = (text.starts_with("needs.") || text.starts_with("steps."))
+            && text.contains(".outputs.")
+            && is_authorization_output(text.rsplit('.').next().unwrap_or(""));
+        ContextPath {
+            text,
+            authorization_gate,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -190,13 +211,15 @@ impl Parser {
                 return None;
             }
             e = match (e, index) {
-                (Expr::Path(p), Expr::Str(k)) => Expr::Path(format!("{p}.{}", k.to_lowercase())),
+                (Expr::Path(p), Expr::Str(k)) => {
+                    Expr::Path(ContextPath::new(format!("{}.{}", p.text, k.to_lowercase())))
+                }
                 _ => Expr::Opaque,
             };
             // `x['a'].b`: a dotted tail after an index.
             if let Some(Tok::Ident(tail)) = self.toks.get(self.pos) {
                 if let (Some(rest), Expr::Path(p)) = (tail.strip_prefix('.'), &e) {
-                    e = Expr::Path(format!("{p}.{rest}"));
+                    e = Expr::Path(ContextPath::new(format!("{}.{rest}", p.text)));
                     self.pos += 1;
                 }
             }
@@ -205,7 +228,8 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Option<Expr> {
-        let tok = self.toks.get(self.pos)?.clone();
+        // Each token is read once: move it out instead of cloning its text.
+        let tok = std::mem::replace(self.toks.get_mut(self.pos)?, Tok::Op(""));
         self.pos += 1;
         match tok {
             Tok::Str(s) => Some(Expr::Str(s)),
@@ -235,7 +259,7 @@ impl Parser {
                     }
                     Some(Expr::Call(id, args))
                 }
-                _ => Some(Expr::Path(id)),
+                _ => Some(Expr::Path(ContextPath::new(id))),
             },
         }
     }
@@ -379,10 +403,10 @@ fn contains(a: &Val, b: &Val) -> Tri {
 
 /// The value of a context path when `event` started the run (attacker's scenario, see the module
 /// documentation). Unmodelled paths are unknown.
-fn context<'a>(path: &str, event: &'a str) -> Val<'a> {
+fn context<'a>(path: &ContextPath, event: &'a str) -> Val<'a> {
     let pr_like = matches!(event, "pull_request" | "pull_request_target");
     let untrusted = pr_like || matches!(event, "issue_comment" | "workflow_run");
-    match path {
+    match path.text.as_str() {
         "github.event_name" => Val::Str(event),
         "github.ref" => match event {
             "pull_request" => Val::Prefix("refs/pull/"),
@@ -444,13 +468,7 @@ fn context<'a>(path: &str, event: &'a str) -> Val<'a> {
         }
         // An authorization gate computed by an earlier job or step
         // (`needs.authorize.outputs.authorized == 'true'`) says no to an outsider.
-        p if untrusted
-            && (p.starts_with("needs.") || p.starts_with("steps."))
-            && p.contains(".outputs.")
-            && is_authorization_output(p.rsplit('.').next().unwrap_or("")) =>
-        {
-            Val::Str("false")
-        }
+        _ if untrusted && path.authorization_gate => Val::Str("false"),
         _ => Val::Unknown,
     }
 }
