@@ -42,7 +42,7 @@ pub struct KeyValue<'d> {
     pub name_span: Span,
     /// The whole pair.
     pub span: Span,
-    pub value: Option<Scalar>,
+    pub value: Option<&'d Scalar>,
     /// The raw value node (a mapping, a sequence, …) when it is not a scalar.
     pub node: Option<&'d YNode>,
 }
@@ -296,29 +296,29 @@ pub struct Step<'d> {
     pub node: &'d YNode,
     /// Column (in bytes) of the step's keys.
     pub body_indent: Option<usize>,
-    pub id: Option<Scalar>,
-    pub name: Option<Scalar>,
+    pub id: Option<&'d Scalar>,
+    pub name: Option<&'d Scalar>,
     pub uses: Option<Uses>,
     pub with: Vec<KeyValue<'d>>,
     /// The `with:` key, when present.
     pub with_key: Option<Span>,
     pub env: Vec<KeyValue<'d>>,
-    pub run: Option<Scalar>,
+    pub run: Option<&'d Scalar>,
     /// The `run:` script split into commands, read from the document text at `run.content`
     /// (command spans are relative to `run.content.start`). Parsed once for every reader.
     pub script: Option<Script>,
-    pub if_cond: Option<Scalar>,
-    pub shell: Option<Scalar>,
-    pub working_directory: Option<Scalar>,
+    pub if_cond: Option<&'d Scalar>,
+    pub shell: Option<&'d Scalar>,
+    pub working_directory: Option<&'d Scalar>,
 }
 
 impl Step<'_> {
     pub fn with_value(&self, key: &str) -> Option<&Scalar> {
-        self.with.iter().find(|kv| kv.name == key)?.value.as_ref()
+        self.with.iter().find(|kv| kv.name == key)?.value
     }
 
     pub fn env_value(&self, key: &str) -> Option<&Scalar> {
-        self.env.iter().find(|kv| kv.name == key)?.value.as_ref()
+        self.env.iter().find(|kv| kv.name == key)?.value
     }
 
     /// A short label for messages: `name`, else `uses`, else the first line of `run`.
@@ -625,6 +625,11 @@ impl<'d> Builder<'d, '_> {
         self.doc.resolve(n)
     }
 
+    /// The scalar a node holds (after an alias), borrowed from the document.
+    fn scalar_ref(&self, n: Option<&'d YNode>) -> Option<&'d Scalar> {
+        n.map(|n| self.resolve(n)).and_then(YNode::as_scalar)
+    }
+
     fn scalar(&self, n: Option<&YNode>) -> Option<Scalar> {
         n.map(|n| self.resolve(n))
             .and_then(YNode::as_scalar)
@@ -661,7 +666,7 @@ impl<'d> Builder<'d, '_> {
                 name: p.key.clone(),
                 name_span: p.key_span.clone(),
                 span: p.span.clone(),
-                value: value.and_then(YNode::as_scalar).cloned(),
+                value: value.and_then(YNode::as_scalar),
                 node: value,
             });
         }
@@ -836,7 +841,7 @@ impl<'d> Builder<'d, '_> {
 
     fn step(&self, index: usize, n: &'d YNode) -> Step<'d> {
         let with_pair = self.pair(n, "with");
-        let run = self.scalar(self.get(n, "run"));
+        let run = self.scalar_ref(self.get(n, "run"));
         let script = run
             .as_ref()
             .and_then(|r| self.text.get(r.content.clone()))
@@ -849,17 +854,17 @@ impl<'d> Builder<'d, '_> {
                 .as_map()
                 .and_then(|m| m.first())
                 .map(|f| column_of(self.text, f.key_span.start)),
-            id: self.scalar(self.get(n, "id")),
-            name: self.scalar(self.get(n, "name")),
+            id: self.scalar_ref(self.get(n, "id")),
+            name: self.scalar_ref(self.get(n, "name")),
             uses: self.scalar(self.get(n, "uses")).map(|s| self.uses(s)),
             with: self.key_values(with_pair.and_then(|p| p.value.as_ref())),
             with_key: with_pair.map(|p| p.key_span.clone()),
             env: self.key_values(self.get(n, "env")),
             run,
             script,
-            if_cond: self.scalar(self.get(n, "if")),
-            shell: self.scalar(self.get(n, "shell")),
-            working_directory: self.scalar(self.get(n, "working-directory")),
+            if_cond: self.scalar_ref(self.get(n, "if")),
+            shell: self.scalar_ref(self.get(n, "shell")),
+            working_directory: self.scalar_ref(self.get(n, "working-directory")),
         }
     }
 

@@ -138,7 +138,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
 /// The scalars of a step whose text is executed.
 fn sinks<'a>(step: &'a Step) -> Vec<(Sink, &'a Scalar)> {
     let mut v = Vec::new();
-    if let Some(run) = &step.run {
+    if let Some(run) = step.run {
         v.push((Sink::Shell, run));
     }
     if step.action().is_some_and(|a| a == "actions/github-script") {
