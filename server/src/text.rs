@@ -26,12 +26,8 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        // `match_indices` of a char searches with memchr.
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex {
             line_starts,
             len: text.len(),

@@ -19,7 +19,7 @@ enum Expr {
     Bool(bool),
     Null,
     /// A context path in lower case (`github.event_name`, `github.event.pull_request.merged`).
-    Path(String),
+    Path(ContextPath),
     Call(String, Vec<Expr>),
     Not(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
@@ -27,6 +27,27 @@ enum Expr {
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     /// Anything we cannot follow (indexing with an expression, `*` filters on values).
     Opaque,
+}
+
+/// A context path, with the test [`context`] needs for every event done once at parse time.
+#[derive(Clone, Debug, PartialEq)]
+struct ContextPath {
+    text: String,
+    /// An authorization decision computed by an earlier job or step
+    /// (`needs.authorize.outputs.authorized`).
+    authorization_gate: bool,
+}
+
+impl ContextPath {
+    fn new(text: String) -> ContextPath {
+        let authorization_gate = (text.starts_with("needs.") || text.starts_with("steps."))
+            && text.contains(".outputs.")
+            && is_authorization_output(text.rsplit('.').next().unwrap_or(""));
+        ContextPath {
+            text,
+            authorization_gate,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -190,13 +211,15 @@ impl Parser {
                 return None;
             }
             e = match (e, index) {
-                (Expr::Path(p), Expr::Str(k)) => Expr::Path(format!("{p}.{}", k.to_lowercase())),
+                (Expr::Path(p), Expr::Str(k)) => {
+                    Expr::Path(ContextPath::new(format!("{}.{}", p.text, k.to_lowercase())))
+                }
                 _ => Expr::Opaque,
             };
             // `x['a'].b`: a dotted tail after an index.
             if let Some(Tok::Ident(tail)) = self.toks.get(self.pos) {
                 if let (Some(rest), Expr::Path(p)) = (tail.strip_prefix('.'), &e) {
-                    e = Expr::Path(format!("{p}.{rest}"));
+                    e = Expr::Path(ContextPath::new(format!("{}.{rest}", p.text)));
                     self.pos += 1;
                 }
             }
@@ -205,7 +228,8 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Option<Expr> {
-        let tok = self.toks.get(self.pos)?.clone();
+        // Each token is read once: move it out instead of cloning its text.
+        let tok = std::mem::replace(self.toks.get_mut(self.pos)?, Tok::Op(""));
         self.pos += 1;
         match tok {
             Tok::Str(s) => Some(Expr::Str(s)),
@@ -235,7 +259,7 @@ impl Parser {
                     }
                     Some(Expr::Call(id, args))
                 }
-                _ => Some(Expr::Path(id)),
+                _ => Some(Expr::Path(ContextPath::new(id))),
             },
         }
     }
@@ -276,12 +300,13 @@ impl Tri {
     }
 }
 
-/// Abstract value of an expression for one event.
+/// Abstract value of an expression for one event. Strings borrow from the parsed expression
+/// or the event name, so evaluating allocates nothing but `fromJSON` lists.
 #[derive(Clone, Debug, PartialEq)]
-enum Val {
-    Str(String),
+enum Val<'a> {
+    Str(&'a str),
     /// A string known to start with this prefix (compared case-insensitively).
-    Prefix(String),
+    Prefix(&'static str),
     /// An unknown string with an identity: equal to itself, different from other identities.
     Ident(&'static str),
     Num(f64),
@@ -292,7 +317,7 @@ enum Val {
     Unknown,
 }
 
-impl Val {
+impl Val<'_> {
     fn truthy(&self) -> Tri {
         match self {
             Val::Str(s) => Tri::from_bool(!s.is_empty()),
@@ -378,14 +403,14 @@ fn contains(a: &Val, b: &Val) -> Tri {
 
 /// The value of a context path when `event` started the run (attacker's scenario, see the module
 /// documentation). Unmodelled paths are unknown.
-fn context(path: &str, event: &str) -> Val {
+fn context<'a>(path: &ContextPath, event: &'a str) -> Val<'a> {
     let pr_like = matches!(event, "pull_request" | "pull_request_target");
     let untrusted = pr_like || matches!(event, "issue_comment" | "workflow_run");
-    match path {
-        "github.event_name" => Val::Str(event.to_string()),
+    match path.text.as_str() {
+        "github.event_name" => Val::Str(event),
         "github.ref" => match event {
-            "pull_request" => Val::Prefix("refs/pull/".into()),
-            "release" => Val::Prefix("refs/tags/".into()),
+            "pull_request" => Val::Prefix("refs/pull/"),
+            "release" => Val::Prefix("refs/tags/"),
             // These run on the default (or base) branch.
             "pull_request_target"
             | "issue_comment"
@@ -397,19 +422,19 @@ fn context(path: &str, event: &str) -> Val {
             | "discussion"
             | "discussion_comment"
             | "fork"
-            | "watch" => Val::Prefix("refs/heads/".into()),
+            | "watch" => Val::Prefix("refs/heads/"),
             _ => Val::Unknown,
         },
         // `<number>/merge` for a pull request: never a branch or tag name.
         "github.ref_name" if event == "pull_request" => Val::Ident("pr-merge-ref"),
         "github.ref_type" => match event {
-            "release" => Val::Str("tag".into()),
+            "release" => Val::Str("tag"),
             "pull_request" | "pull_request_target" | "issue_comment" | "workflow_run" => {
-                Val::Str("branch".into())
+                Val::Str("branch")
             }
             _ => Val::Unknown,
         },
-        "github.head_ref" | "github.base_ref" if !pr_like => Val::Str(String::new()),
+        "github.head_ref" | "github.base_ref" if !pr_like => Val::Str(""),
         "github.repository" => Val::Ident("base-repo"),
         "github.repository_owner" => Val::Ident("base-owner"),
         "github.event.pull_request.head.repo.full_name"
@@ -433,11 +458,9 @@ fn context(path: &str, event: &str) -> Val {
         | "github.event.issue.author_association"
             if pr_like || event == "issue_comment" =>
         {
-            Val::Str("NONE".into())
+            Val::Str("NONE")
         }
-        "github.event.workflow_run.event" if event == "workflow_run" => {
-            Val::Str("pull_request".into())
-        }
+        "github.event.workflow_run.event" if event == "workflow_run" => Val::Str("pull_request"),
         // Who wrote the comment: an outsider, never a named account. (`github.actor` is not
         // modelled: the actor of a run can differ from the author of what it runs.)
         "github.event.comment.user.login" | "github.event.issue.user.login" if untrusted => {
@@ -445,13 +468,7 @@ fn context(path: &str, event: &str) -> Val {
         }
         // An authorization gate computed by an earlier job or step
         // (`needs.authorize.outputs.authorized == 'true'`) says no to an outsider.
-        p if untrusted
-            && (p.starts_with("needs.") || p.starts_with("steps."))
-            && p.contains(".outputs.")
-            && is_authorization_output(p.rsplit('.').next().unwrap_or("")) =>
-        {
-            Val::Str("false".into())
-        }
+        _ if untrusted && path.authorization_gate => Val::Str("false"),
         _ => Val::Unknown,
     }
 }
@@ -476,9 +493,9 @@ fn is_authorization_output(name: &str) -> bool {
     .any(|w| name.contains(w))
 }
 
-fn eval(e: &Expr, event: &str) -> Val {
+fn eval<'a>(e: &'a Expr, event: &'a str) -> Val<'a> {
     match e {
-        Expr::Str(s) => Val::Str(s.clone()),
+        Expr::Str(s) => Val::Str(s),
         Expr::Num(n) => Val::Num(*n),
         Expr::Bool(b) => Val::Bool(*b),
         Expr::Null => Val::Null,
@@ -523,7 +540,7 @@ fn eval(e: &Expr, event: &str) -> Val {
     }
 }
 
-fn tri_val(t: Tri) -> Val {
+fn tri_val(t: Tri) -> Val<'static> {
     match t {
         Tri::True => Val::Bool(true),
         Tri::False => Val::Bool(false),
@@ -532,7 +549,7 @@ fn tri_val(t: Tri) -> Val {
 }
 
 /// `["a", "b"]` → a list of strings (nothing else is needed for membership tests).
-fn from_json_list(s: &str) -> Option<Val> {
+fn from_json_list(s: &str) -> Option<Val<'static>> {
     let inner = s.trim().strip_prefix('[')?.strip_suffix(']')?;
     let items = inner
         .split(',')
@@ -569,10 +586,31 @@ pub fn evaluate(cond: &str, event: &str) -> Tri {
     }
 }
 
+/// An `if:` condition parsed once, to ask [`Condition::can_run`] for several events.
+pub struct Condition(
+    /// `None` when the condition can never be certainly false: no `if:`, a string with embedded
+    /// expressions (always true), or text that cannot be read (unknown).
+    Option<Expr>,
+);
+
+impl Condition {
+    pub fn new(cond: Option<&str>) -> Condition {
+        Condition(cond.and_then(condition_text).and_then(parse))
+    }
+
+    /// Whether a step or job with this condition can run when `event` started the run
+    /// (conservative: only a condition that is certainly false says no).
+    pub fn can_run(&self, event: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|e| eval(e, event).truthy() != Tri::False)
+    }
+}
+
 /// Whether a step or job with this `if:` can run when `event` started the run (conservative:
 /// only a condition that is certainly false says no).
 pub fn can_run(cond: Option<&str>, event: &str) -> bool {
-    cond.is_none_or(|c| evaluate(c, event) != Tri::False)
+    Condition::new(cond).can_run(event)
 }
 
 /// Whether the condition calls a status function (`always()`, `failure()`, `cancelled()`,

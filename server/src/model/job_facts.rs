@@ -6,7 +6,7 @@
 use crate::finding::Span;
 use crate::model::expr;
 use crate::model::workflow::{
-    EffectivePermissions, Job, JobSecrets, KeyValue, Step, UsesTarget, Workflow,
+    expression_parts, EffectivePermissions, Job, JobSecrets, KeyValue, Step, UsesTarget, Workflow,
 };
 use crate::syntax::shell::{self, Command};
 use crate::syntax::yaml::Scalar;
@@ -19,7 +19,7 @@ pub struct WorkflowFacts<'w> {
 }
 
 pub struct JobFacts<'w> {
-    pub job: Option<&'w Job>,
+    pub job: Option<&'w Job<'w>>,
     /// Events of `on:` that can start this job (after its `if:` and its `needs:`).
     pub events: Vec<String>,
     pub permissions: Option<EffectivePermissions<'w>>,
@@ -31,7 +31,7 @@ pub struct JobFacts<'w> {
 }
 
 pub struct StepFacts<'w> {
-    pub step: &'w Step,
+    pub step: &'w Step<'w>,
     /// Events that can run this step (the job's, narrowed by the step's `if:`).
     pub events: Vec<String>,
     /// Secrets in the step's environment (workflow, job and step `env:`, the nearest
@@ -224,6 +224,12 @@ pub const UNTRUSTED_PUBLISH_EVENTS: &[&str] =
 /// `secrets.NAME`, `secrets['NAME']` and `github.token` inside one expression.
 pub fn secret_names_in(inner: &str) -> Vec<String> {
     let mut out = Vec::new();
+    // Most expressions name no secret: skip them before lower-casing a copy.
+    if !contains_ignore_ascii_case(inner, "secrets")
+        && !contains_ignore_ascii_case(inner, "github.token")
+    {
+        return out;
+    }
     let lower = inner.to_ascii_lowercase();
     let bytes = lower.as_bytes();
     let mut pos = 0;
@@ -269,17 +275,22 @@ pub fn secret_names_in(inner: &str) -> Vec<String> {
     out
 }
 
+fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// Secret references in a scalar (every `${{ }}` in it).
 /// Expressions that fall back between a variable and a secret
 /// (`${{ vars.DIR || secrets.DIR || 'src' }}`) hold configuration, not credentials.
 fn secrets_in_scalar(text: &str, v: &Scalar) -> Vec<(String, Span)> {
-    v.expressions(text)
-        .into_iter()
-        .filter(|e| !e.inner.contains("vars."))
-        .flat_map(|e| {
-            secret_names_in(&e.inner)
+    expression_parts(text, v.content.clone())
+        .filter(|(inner, _)| !inner.contains("vars."))
+        .flat_map(|(inner, span)| {
+            secret_names_in(inner)
                 .into_iter()
-                .map(move |n| (n, e.span.clone()))
+                .map(move |n| (n, span.clone()))
         })
         .collect()
 }
@@ -311,10 +322,10 @@ pub fn build<'w>(wf: &'w Workflow, text: &str) -> WorkflowFacts<'w> {
         .jobs
         .iter()
         .map(|j| {
-            let cond = j.if_cond.as_ref().map(|c| c.text.as_str());
+            let cond = expr::Condition::new(j.if_cond.as_ref().map(|c| c.text.as_str()));
             on_events
                 .iter()
-                .filter(|e| expr::can_run(cond, e))
+                .filter(|e| cond.can_run(e))
                 .cloned()
                 .collect()
         })
@@ -388,10 +399,10 @@ fn step_facts<'w>(
     wf_env: &[SecretRef],
     job_env: &[SecretRef],
 ) -> StepFacts<'w> {
-    let cond = step.if_cond.as_ref().map(|c| c.text.as_str());
+    let cond = expr::Condition::new(step.if_cond.as_ref().map(|c| c.text.as_str()));
     let events = job_events
         .iter()
-        .filter(|e| expr::can_run(cond, e))
+        .filter(|e| cond.can_run(e))
         .cloned()
         .collect();
     let step_env = secrets_in_kvs(text, &step.env, SecretOrigin::StepEnv);
@@ -652,10 +663,9 @@ fn secrets_in_text(sf: &StepFacts, raw: &str, vars: &[shell::VarRef]) -> Vec<Str
 
 fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity>) {
     let base = run.content.start;
-    let Some(raw) = text.get(run.content.clone()) else {
+    let Some(script) = &sf.step.script else {
         return;
     };
-    let script = shell::parse(raw);
     let abs = |r: &std::ops::Range<usize>| base + r.start..base + r.end;
     if let Some(shell) = &sf.step.shell {
         if shell.text.split_whitespace().any(|w| {
@@ -839,7 +849,7 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
             push(Act::EnvDump);
         }
     }
-    classify_secret_flow(text, base, &script, sf, out);
+    classify_secret_flow(text, base, script, sf, out);
 }
 
 fn classify_package_manager(

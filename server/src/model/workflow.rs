@@ -1,11 +1,12 @@
 //! A typed view of a GitHub Actions workflow or an `action.yml`, with the byte span of every key
 //! and value. Built once per analysis from the YAML tree; rules read it instead of the tree.
+//! The model borrows its YAML nodes from the converted document (`'d`) instead of copying them.
 //!
 //! Everything is optional: a half-typed file yields whatever could be read.
 
 use crate::finding::Span;
-use crate::syntax::yaml::{self, Pair, Scalar, YKind, YNode, YamlDoc};
-use crate::syntax::yaml_regions::YamlSyntax;
+use crate::syntax::shell::{self, Script};
+use crate::syntax::yaml::{Pair, Scalar, YKind, YNode, YamlDoc};
 
 /// Workflow file or action metadata file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,19 +16,19 @@ pub enum WorkflowKind {
 }
 
 #[derive(Clone, Debug)]
-pub struct Workflow {
+pub struct Workflow<'d> {
     pub kind: WorkflowKind,
     /// The converted YAML (root value and anchors) for anything the model does not cover.
-    pub yaml: YamlDoc,
+    pub yaml: &'d YamlDoc,
     pub name: Option<Scalar>,
-    pub on: Option<Triggers>,
+    pub on: Option<Triggers<'d>>,
     pub permissions: Option<Permissions>,
-    pub env: Vec<KeyValue>,
+    pub env: Vec<KeyValue<'d>>,
     /// The `jobs:` key.
     pub jobs_key: Option<Span>,
-    pub jobs: Vec<Job>,
+    pub jobs: Vec<Job<'d>>,
     /// `runs:` of an action.yml.
-    pub runs: Option<Runs>,
+    pub runs: Option<Runs<'d>>,
     /// Indentation unit of the file in spaces (2 when it cannot be told).
     pub indent_unit: usize,
     /// `"\r\n"` when the file uses CRLF line ends, else `"\n"`.
@@ -36,39 +37,38 @@ pub struct Workflow {
 
 /// A `key: value` whose value is read as a scalar when it is one (env vars, `with:` inputs).
 #[derive(Clone, Debug)]
-pub struct KeyValue {
+pub struct KeyValue<'d> {
     pub name: String,
     pub name_span: Span,
     /// The whole pair.
     pub span: Span,
-    pub value: Option<Scalar>,
+    pub value: Option<&'d Scalar>,
     /// The raw value node (a mapping, a sequence, …) when it is not a scalar.
-    pub node: Option<YNode>,
+    pub node: Option<&'d YNode>,
 }
 
 /// The `on:` block.
 #[derive(Clone, Debug)]
-pub struct Triggers {
+pub struct Triggers<'d> {
     pub key_span: Span,
     /// The whole `on:` pair: key to the end of its value.
     pub span: Span,
-    pub events: Vec<Event>,
+    pub events: Vec<Event<'d>>,
 }
 
 /// One event that starts the workflow, with its configuration (filters, inputs, types).
 #[derive(Clone, Debug)]
-pub struct Event {
+pub struct Event<'d> {
     pub name: String,
     pub span: Span,
     /// `push: {branches: …, tags: …}`, `workflow_dispatch: {inputs: …}`; `None` when bare.
-    pub config: Option<YNode>,
+    pub config: Option<&'d YNode>,
 }
 
-impl Event {
+impl<'d> Event<'d> {
     /// Values of a filter (`branches`, `tags`, `paths`, `types`, …), as scalars.
-    pub fn filter(&self, key: &str) -> Vec<&Scalar> {
+    pub fn filter(&self, key: &str) -> Vec<&'d Scalar> {
         self.config
-            .as_ref()
             .and_then(|c| c.get(key))
             .map(YNode::scalars)
             .unwrap_or_default()
@@ -76,13 +76,12 @@ impl Event {
 
     /// Whether the filter key is present at all (`tags:` even when empty).
     pub fn has_filter(&self, key: &str) -> bool {
-        self.config.as_ref().and_then(|c| c.pair(key)).is_some()
+        self.config.and_then(|c| c.pair(key)).is_some()
     }
 
     /// `inputs:` of `workflow_dispatch` / `workflow_call` (names with spans).
-    pub fn inputs(&self) -> Vec<&Pair> {
+    pub fn inputs(&self) -> Vec<&'d Pair> {
         self.config
-            .as_ref()
             .and_then(|c| c.get("inputs"))
             .and_then(YNode::as_map)
             .map(|m| m.iter().collect())
@@ -217,33 +216,33 @@ impl EffectivePermissions<'_> {
 }
 
 #[derive(Clone, Debug)]
-pub struct Job {
+pub struct Job<'d> {
     pub id: String,
     pub id_span: Span,
     /// The whole `id: {…}` pair.
     pub span: Span,
     /// The job's mapping (for anything the model does not cover: `strategy`, `outputs`, …).
-    pub node: Option<YNode>,
+    pub node: Option<&'d YNode>,
     /// Column (in bytes) of the job's keys, for inserting new keys.
     pub body_indent: Option<usize>,
     pub name: Option<Scalar>,
     pub if_cond: Option<Scalar>,
-    pub runs_on: Option<YNode>,
+    pub runs_on: Option<&'d YNode>,
     pub needs: Vec<Scalar>,
     /// A reusable-workflow call (`uses:` at job level).
     pub uses: Option<Uses>,
-    pub with: Vec<KeyValue>,
-    pub secrets: Option<JobSecrets>,
+    pub with: Vec<KeyValue<'d>>,
+    pub secrets: Option<JobSecrets<'d>>,
     pub container: Option<Image>,
     pub services: Vec<Service>,
-    pub environment: Option<YNode>,
+    pub environment: Option<&'d YNode>,
     pub permissions: Option<Permissions>,
-    pub env: Vec<KeyValue>,
+    pub env: Vec<KeyValue<'d>>,
     pub steps_key: Option<Span>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<Step<'d>>,
 }
 
-impl Job {
+impl Job<'_> {
     /// The job's own permissions, else the workflow's, else the default token.
     pub fn effective_permissions<'a>(&'a self, wf: &'a Workflow) -> EffectivePermissions<'a> {
         match (&self.permissions, &wf.permissions) {
@@ -255,7 +254,7 @@ impl Job {
 
     /// `environment: prod` or `environment: {name: prod}`.
     pub fn environment_name(&self) -> Option<&Scalar> {
-        let env = self.environment.as_ref()?;
+        let env = self.environment?;
         env.as_scalar().or_else(|| env.get("name")?.as_scalar())
     }
 
@@ -270,9 +269,9 @@ impl Job {
 
 /// `secrets:` of a reusable-workflow call.
 #[derive(Clone, Debug)]
-pub enum JobSecrets {
+pub enum JobSecrets<'d> {
     Inherit(Span),
-    Map(Vec<KeyValue>),
+    Map(Vec<KeyValue<'d>>),
     Other(Span),
 }
 
@@ -290,33 +289,36 @@ pub struct Service {
 }
 
 #[derive(Clone, Debug)]
-pub struct Step {
+pub struct Step<'d> {
     /// Position in its `steps:` list.
     pub index: usize,
     pub span: Span,
-    pub node: YNode,
+    pub node: &'d YNode,
     /// Column (in bytes) of the step's keys.
     pub body_indent: Option<usize>,
-    pub id: Option<Scalar>,
-    pub name: Option<Scalar>,
+    pub id: Option<&'d Scalar>,
+    pub name: Option<&'d Scalar>,
     pub uses: Option<Uses>,
-    pub with: Vec<KeyValue>,
+    pub with: Vec<KeyValue<'d>>,
     /// The `with:` key, when present.
     pub with_key: Option<Span>,
-    pub env: Vec<KeyValue>,
-    pub run: Option<Scalar>,
-    pub if_cond: Option<Scalar>,
-    pub shell: Option<Scalar>,
-    pub working_directory: Option<Scalar>,
+    pub env: Vec<KeyValue<'d>>,
+    pub run: Option<&'d Scalar>,
+    /// The `run:` script split into commands, read from the document text at `run.content`
+    /// (command spans are relative to `run.content.start`). Parsed once for every reader.
+    pub script: Option<Script>,
+    pub if_cond: Option<&'d Scalar>,
+    pub shell: Option<&'d Scalar>,
+    pub working_directory: Option<&'d Scalar>,
 }
 
-impl Step {
+impl Step<'_> {
     pub fn with_value(&self, key: &str) -> Option<&Scalar> {
-        self.with.iter().find(|kv| kv.name == key)?.value.as_ref()
+        self.with.iter().find(|kv| kv.name == key)?.value
     }
 
     pub fn env_value(&self, key: &str) -> Option<&Scalar> {
-        self.env.iter().find(|kv| kv.name == key)?.value.as_ref()
+        self.env.iter().find(|kv| kv.name == key)?.value
     }
 
     /// A short label for messages: `name`, else `uses`, else the first line of `run`.
@@ -350,11 +352,11 @@ impl Step {
 
 /// `runs:` of an action.yml.
 #[derive(Clone, Debug)]
-pub struct Runs {
+pub struct Runs<'d> {
     pub key_span: Span,
     pub using: Option<Scalar>,
     /// Composite actions.
-    pub steps: Vec<Step>,
+    pub steps: Vec<Step<'d>>,
     /// Docker actions (`image: Dockerfile` or `docker://…`).
     pub image: Option<Image>,
 }
@@ -454,24 +456,28 @@ pub struct Expression {
 /// Every `${{ … }}` in the document between the bounds of `span` (for a scalar, pass its
 /// `content` span: offsets are document offsets even for block scalars).
 pub fn expressions_in(doc: &str, span: Span) -> Vec<Expression> {
-    let Some(text) = doc.get(span.clone()) else {
-        return vec![];
-    };
-    let mut out = Vec::new();
+    expression_parts(doc, span)
+        .map(|(inner, span)| Expression {
+            inner: inner.to_string(),
+            span,
+        })
+        .collect()
+}
+
+/// As [`expressions_in`], without allocating: the trimmed text inside each `${{ … }}` and the
+/// document span of the whole `${{ … }}`.
+pub fn expression_parts(doc: &str, span: Span) -> impl Iterator<Item = (&str, Span)> {
+    let text = doc.get(span.clone()).unwrap_or("");
     let mut pos = 0;
-    while let Some(start) = text[pos..].find("${{") {
-        let open = pos + start;
-        let Some(close_rel) = text[open + 3..].find("}}") else {
-            break;
-        };
-        let close = open + 3 + close_rel + 2;
-        out.push(Expression {
-            inner: text[open + 3..close - 2].trim().to_string(),
-            span: span.start + open..span.start + close,
-        });
+    std::iter::from_fn(move || {
+        let open = pos + text[pos..].find("${{")?;
+        let close = open + 3 + text[open + 3..].find("}}")? + 2;
         pos = close;
-    }
-    out
+        Some((
+            text[open + 3..close - 2].trim(),
+            span.start + open..span.start + close,
+        ))
+    })
 }
 
 impl Scalar {
@@ -481,19 +487,17 @@ impl Scalar {
     }
 }
 
-impl Workflow {
-    /// Build the model from a YAML tree.
-    pub fn build(kind: WorkflowKind, syntax: &YamlSyntax, text: &str) -> Workflow {
-        Self::from_yaml(kind, syntax.to_doc(), text)
+impl<'d> Workflow<'d> {
+    /// Parse and build (tests). The converted document is leaked so the model can borrow it.
+    #[cfg(test)]
+    pub fn parse(kind: WorkflowKind, text: &str) -> Workflow<'static> {
+        let doc: &'static YamlDoc = Box::leak(Box::new(crate::syntax::yaml::parse_doc(text)));
+        Workflow::from_yaml(kind, doc, text)
     }
 
-    /// Parse and build (tests and tools).
-    pub fn parse(kind: WorkflowKind, text: &str) -> Workflow {
-        Self::from_yaml(kind, yaml::parse_doc(text), text)
-    }
-
-    pub fn from_yaml(kind: WorkflowKind, doc: YamlDoc, text: &str) -> Workflow {
-        let b = Builder { text, doc: &doc };
+    /// Build the model from a converted YAML document; the model borrows its nodes.
+    pub fn from_yaml(kind: WorkflowKind, doc: &'d YamlDoc, text: &str) -> Workflow<'d> {
+        let b = Builder { text, doc };
         let root = doc.root.as_ref();
         let pair = |k: &str| root.and_then(|r| r.pair(k));
         let on = pair("on").map(|p| b.triggers(p));
@@ -535,7 +539,7 @@ impl Workflow {
             .unwrap_or_default()
     }
 
-    pub fn event(&self, name: &str) -> Option<&Event> {
+    pub fn event(&self, name: &str) -> Option<&Event<'d>> {
         self.on.as_ref()?.events.iter().find(|e| e.name == name)
     }
 
@@ -544,7 +548,7 @@ impl Workflow {
     }
 
     /// Every step: those of each job, then a composite action's steps (with `None` as the job).
-    pub fn all_steps(&self) -> impl Iterator<Item = (Option<&Job>, &Step)> {
+    pub fn all_steps(&self) -> impl Iterator<Item = (Option<&Job<'d>>, &Step<'d>)> {
         let job_steps = self
             .jobs
             .iter()
@@ -611,14 +615,19 @@ pub fn indent_unit(text: &str) -> usize {
     best.filter(|b| (1..=8).contains(b)).unwrap_or(2)
 }
 
-struct Builder<'a> {
-    text: &'a str,
-    doc: &'a YamlDoc,
+struct Builder<'d, 't> {
+    text: &'t str,
+    doc: &'d YamlDoc,
 }
 
-impl Builder<'_> {
-    fn resolve<'n>(&'n self, n: &'n YNode) -> &'n YNode {
+impl<'d> Builder<'d, '_> {
+    fn resolve(&self, n: &'d YNode) -> &'d YNode {
         self.doc.resolve(n)
+    }
+
+    /// The scalar a node holds (after an alias), borrowed from the document.
+    fn scalar_ref(&self, n: Option<&'d YNode>) -> Option<&'d Scalar> {
+        n.map(|n| self.resolve(n)).and_then(YNode::as_scalar)
     }
 
     fn scalar(&self, n: Option<&YNode>) -> Option<Scalar> {
@@ -627,7 +636,7 @@ impl Builder<'_> {
             .cloned()
     }
 
-    fn get<'n>(&'n self, map: &'n YNode, key: &str) -> Option<&'n YNode> {
+    fn get(&self, map: &'d YNode, key: &str) -> Option<&'d YNode> {
         if let Some(v) = map.get(key) {
             return Some(self.resolve(v));
         }
@@ -636,12 +645,12 @@ impl Builder<'_> {
         self.resolve(merged).get(key).map(|v| self.resolve(v))
     }
 
-    fn pair<'n>(&'n self, map: &'n YNode, key: &str) -> Option<&'n Pair> {
+    fn pair(&self, map: &'d YNode, key: &str) -> Option<&'d Pair> {
         map.pair(key)
             .or_else(|| self.resolve(map.get("<<")?).pair(key))
     }
 
-    fn key_values(&self, n: Option<&YNode>) -> Vec<KeyValue> {
+    fn key_values(&self, n: Option<&'d YNode>) -> Vec<KeyValue<'d>> {
         let Some(n) = n.map(|n| self.resolve(n)) else {
             return vec![];
         };
@@ -657,14 +666,14 @@ impl Builder<'_> {
                 name: p.key.clone(),
                 name_span: p.key_span.clone(),
                 span: p.span.clone(),
-                value: value.and_then(YNode::as_scalar).cloned(),
-                node: value.cloned(),
+                value: value.and_then(YNode::as_scalar),
+                node: value,
             });
         }
         out
     }
 
-    fn triggers(&self, p: &Pair) -> Triggers {
+    fn triggers(&self, p: &'d Pair) -> Triggers<'d> {
         let mut events = Vec::new();
         if let Some(v) = p.value.as_ref().map(|v| self.resolve(v)) {
             match &v.kind {
@@ -684,7 +693,7 @@ impl Builder<'_> {
                 }
                 YKind::Map(pairs) => {
                     for e in pairs {
-                        let config = e.value.as_ref().map(|v| self.resolve(v).clone());
+                        let config = e.value.as_ref().map(|v| self.resolve(v));
                         let config = config.filter(|c| !matches!(&c.kind, YKind::Scalar(s) if s.text.is_empty() || s.text == "null" || s.text == "~"));
                         events.push(Event {
                             name: e.key.clone(),
@@ -745,8 +754,8 @@ impl Builder<'_> {
             .map(|value| Image { value })
     }
 
-    fn job(&self, p: &Pair) -> Job {
-        let node = p.value.as_ref().map(|v| self.resolve(v).clone());
+    fn job(&self, p: &'d Pair) -> Job<'d> {
+        let node = p.value.as_ref().map(|v| self.resolve(v));
         let mut job = Job {
             id: p.key.clone(),
             id_span: p.key_span.clone(),
@@ -777,25 +786,25 @@ impl Builder<'_> {
             .as_map()
             .and_then(|m| m.first())
             .map(|f| column_of(self.text, f.key_span.start));
-        job.name = self.scalar(self.get(&n, "name"));
-        job.if_cond = self.scalar(self.get(&n, "if"));
-        job.runs_on = self.get(&n, "runs-on").cloned();
+        job.name = self.scalar(self.get(n, "name"));
+        job.if_cond = self.scalar(self.get(n, "if"));
+        job.runs_on = self.get(n, "runs-on");
         job.needs = self
-            .get(&n, "needs")
+            .get(n, "needs")
             .map(|v| v.scalars().into_iter().cloned().collect())
             .unwrap_or_default();
-        job.uses = self.scalar(self.get(&n, "uses")).map(|s| self.uses(s));
-        job.with = self.key_values(self.get(&n, "with"));
-        job.secrets = self.get(&n, "secrets").map(|v| match &v.kind {
+        job.uses = self.scalar(self.get(n, "uses")).map(|s| self.uses(s));
+        job.with = self.key_values(self.get(n, "with"));
+        job.secrets = self.get(n, "secrets").map(|v| match &v.kind {
             YKind::Scalar(s) if s.text.trim() == "inherit" => JobSecrets::Inherit(s.span.clone()),
             YKind::Map(_) => JobSecrets::Map(self.key_values(Some(v))),
             _ => JobSecrets::Other(v.span.clone()),
         });
-        job.container = self.get(&n, "container").and_then(|c| match &c.kind {
+        job.container = self.get(n, "container").and_then(|c| match &c.kind {
             YKind::Scalar(_) => self.image(Some(c)),
             _ => self.image(self.get(c, "image")),
         });
-        if let Some(services) = self.get(&n, "services").and_then(|s| s.as_map()) {
+        if let Some(services) = self.get(n, "services").and_then(|s| s.as_map()) {
             for s in services {
                 let image = s
                     .value
@@ -809,10 +818,10 @@ impl Builder<'_> {
                 });
             }
         }
-        job.environment = self.get(&n, "environment").cloned();
-        job.permissions = self.pair(&n, "permissions").map(|p| self.permissions(p));
-        job.env = self.key_values(self.get(&n, "env"));
-        if let Some(sp) = self.pair(&n, "steps") {
+        job.environment = self.get(n, "environment");
+        job.permissions = self.pair(n, "permissions").map(|p| self.permissions(p));
+        job.env = self.key_values(self.get(n, "env"));
+        if let Some(sp) = self.pair(n, "steps") {
             job.steps_key = Some(sp.key_span.clone());
             job.steps = self.steps(sp.value.as_ref());
         }
@@ -820,7 +829,7 @@ impl Builder<'_> {
         job
     }
 
-    fn steps(&self, v: Option<&YNode>) -> Vec<Step> {
+    fn steps(&self, v: Option<&'d YNode>) -> Vec<Step<'d>> {
         let Some(seq) = v.map(|v| self.resolve(v)).and_then(YNode::as_seq) else {
             return vec![];
         };
@@ -830,30 +839,36 @@ impl Builder<'_> {
             .collect()
     }
 
-    fn step(&self, index: usize, n: &YNode) -> Step {
+    fn step(&self, index: usize, n: &'d YNode) -> Step<'d> {
         let with_pair = self.pair(n, "with");
+        let run = self.scalar_ref(self.get(n, "run"));
+        let script = run
+            .as_ref()
+            .and_then(|r| self.text.get(r.content.clone()))
+            .map(shell::parse);
         Step {
             index,
             span: n.span.clone(),
-            node: n.clone(),
+            node: n,
             body_indent: n
                 .as_map()
                 .and_then(|m| m.first())
                 .map(|f| column_of(self.text, f.key_span.start)),
-            id: self.scalar(self.get(n, "id")),
-            name: self.scalar(self.get(n, "name")),
+            id: self.scalar_ref(self.get(n, "id")),
+            name: self.scalar_ref(self.get(n, "name")),
             uses: self.scalar(self.get(n, "uses")).map(|s| self.uses(s)),
             with: self.key_values(with_pair.and_then(|p| p.value.as_ref())),
             with_key: with_pair.map(|p| p.key_span.clone()),
             env: self.key_values(self.get(n, "env")),
-            run: self.scalar(self.get(n, "run")),
-            if_cond: self.scalar(self.get(n, "if")),
-            shell: self.scalar(self.get(n, "shell")),
-            working_directory: self.scalar(self.get(n, "working-directory")),
+            run,
+            script,
+            if_cond: self.scalar_ref(self.get(n, "if")),
+            shell: self.scalar_ref(self.get(n, "shell")),
+            working_directory: self.scalar_ref(self.get(n, "working-directory")),
         }
     }
 
-    fn runs(&self, p: &Pair) -> Runs {
+    fn runs(&self, p: &'d Pair) -> Runs<'d> {
         let v = p.value.as_ref().map(|v| self.resolve(v));
         Runs {
             key_span: p.key_span.clone(),
@@ -945,7 +960,7 @@ pub fn trailing_comment(text: &str, offset: usize) -> Option<TrailingComment> {
 mod tests {
     use super::*;
 
-    fn wf(t: &str) -> Workflow {
+    fn wf(t: &str) -> Workflow<'static> {
         Workflow::parse(WorkflowKind::Workflow, t)
     }
 

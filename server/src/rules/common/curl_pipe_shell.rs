@@ -38,9 +38,11 @@ pub fn check_parsed(
             continue;
         };
         let is_shell = SHELLS.contains(&runner);
-        let is_interp = INTERPRETERS
-            .iter()
-            .any(|p| runner == *p || runner.starts_with(&format!("{p}3.")));
+        let is_interp = INTERPRETERS.iter().any(|p| {
+            runner
+                .strip_prefix(p)
+                .is_some_and(|v| v.is_empty() || v.starts_with("3."))
+        });
         // `curl … | sh`
         if (is_shell || is_interp) && reads_script_from_stdin(cmd, is_shell) {
             let from_download = parsed

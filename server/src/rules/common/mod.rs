@@ -42,13 +42,23 @@ impl ShellEnv {
 /// `script` is a raw slice of the document starting at byte `base`; finding spans are
 /// `base + relative`.
 pub fn check_shell_script(ctx: &Ctx, script: &str, base: usize, out: &mut Vec<Finding>) {
-    let parsed = shell::parse(script);
+    check_shell_script_parsed(ctx, script, &shell::parse(script), base, out);
+}
+
+/// As [`check_shell_script`], for a script already parsed with the default options.
+pub fn check_shell_script_parsed(
+    ctx: &Ctx,
+    script: &str,
+    parsed: &Script,
+    base: usize,
+    out: &mut Vec<Finding>,
+) {
     let mut env = ShellEnv::for_kind(ctx.doc.kind);
     // A checkout holds the repository's lockfile, unless the repository has none.
     if ctx.facts.repo_npm_lockfile == Some(false) {
         env.lockfile_available = false;
     }
-    check_parsed_script(ctx, script, &parsed, base, env, out);
+    check_parsed_script(ctx, script, parsed, base, env, out);
 }
 
 /// As [`check_shell_script`], for a script the caller has already split (with its own options).

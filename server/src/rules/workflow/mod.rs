@@ -78,7 +78,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         FileKind::Action => WorkflowKind::Action,
         _ => WorkflowKind::Workflow,
     };
-    let wf = Workflow::build(kind, yaml, ctx.doc.text);
+    let doc = yaml.to_doc();
+    let wf = Workflow::from_yaml(kind, &doc, ctx.doc.text);
     for rule in RULES {
         rule(ctx, &wf, out);
     }

@@ -235,15 +235,15 @@ fn trusted_publishing_fix(
                 entry,
             } => {
                 let parent = match origin {
-                    SecretOrigin::StepEnv => Some(&jf.steps[*step].step.node),
-                    SecretOrigin::JobEnv => job.node.as_ref(),
+                    SecretOrigin::StepEnv => Some(jf.steps[*step].step.node),
+                    SecretOrigin::JobEnv => job.node,
                     _ => wf.yaml.root.as_ref(),
                 };
                 removals.extend(removal(text, parent, "env", std::slice::from_ref(entry))?);
                 removed_vars.push(key.clone());
             }
             TokenSource::Input { step, entry } => {
-                let node = &jf.steps[*step].step.node;
+                let node = jf.steps[*step].step.node;
                 removals.extend(removal(
                     text,
                     Some(node),

@@ -4,7 +4,7 @@
 use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::model::workflow::{Job, Step, Workflow};
-use crate::rules::common::check_shell_script;
+use crate::rules::common::check_shell_script_parsed;
 use crate::syntax::yaml::ScalarStyle;
 
 /// A `shell:` that is not a POSIX-like shell (the script is Python, Node, …): not for the
@@ -31,7 +31,9 @@ fn foreign_shell(job: Option<&Job>, step: &Step) -> bool {
 pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
     let text = ctx.doc.text;
     for (job, step) in wf.all_steps() {
-        let Some(run) = &step.run else { continue };
+        let (Some(run), Some(parsed)) = (&step.run, &step.script) else {
+            continue;
+        };
         if foreign_shell(job, step) {
             continue;
         }
@@ -43,6 +45,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
         if !raw_is_script {
             continue;
         }
-        check_shell_script(ctx, &text[run.content.clone()], run.content.start, out);
+        let script = &text[run.content.clone()];
+        check_shell_script_parsed(ctx, script, parsed, run.content.start, out);
     }
 }

@@ -136,9 +136,9 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
 }
 
 /// The scalars of a step whose text is executed.
-fn sinks(step: &Step) -> Vec<(Sink, &Scalar)> {
+fn sinks<'a>(step: &'a Step) -> Vec<(Sink, &'a Scalar)> {
     let mut v = Vec::new();
-    if let Some(run) = &step.run {
+    if let Some(run) = step.run {
         v.push((Sink::Shell, run));
     }
     if step.action().is_some_and(|a| a == "actions/github-script") {
@@ -253,7 +253,7 @@ fn posix_shell(wf: &Workflow, job: Option<&Job>, step: &Step) -> bool {
         .shell
         .as_ref()
         .map(|s| s.text.clone())
-        .or_else(|| default_shell(job.and_then(|j| j.node.as_ref())))
+        .or_else(|| default_shell(job.and_then(|j| j.node)))
         .or_else(|| default_shell(wf.yaml.root.as_ref()));
     match shell {
         Some(s) => {
