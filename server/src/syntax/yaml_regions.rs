@@ -161,8 +161,16 @@ impl YamlSyntax {
                 Role::Top => root.add(node),
                 Role::Entry => entries.add(node),
                 Role::Head => split = Some(SplitEntry::new(node)),
-                Role::Item => split.iter_mut().for_each(|s| s.add_item(node.clone())),
-                Role::Tail => split.iter_mut().for_each(|s| s.add_tail(node.clone())),
+                Role::Item => {
+                    if let Some(s) = split.as_mut() {
+                        s.add_item(node);
+                    }
+                }
+                Role::Tail => {
+                    if let Some(s) = split.as_mut() {
+                        s.add_tail(node);
+                    }
+                }
             }
             let next = self.regions.get(i + 1).map(|r| r.role);
             if !matches!(next, Some(Role::Item | Role::Tail)) {
