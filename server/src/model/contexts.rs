@@ -58,11 +58,11 @@ pub fn context_refs(inner: &str) -> Vec<ContextRef> {
             continue;
         }
         let start = i;
-        let mut path = String::new();
         while i < s.len() && is_ident_char(s[i]) {
             i += 1;
         }
-        path.push_str(&inner[start..i].to_ascii_lowercase());
+        // Lower-cased once, when the path is complete.
+        let mut path = inner[start..i].to_string();
         loop {
             if s.get(i) == Some(&b'.') {
                 if s.get(i + 1) == Some(&b'*') {
@@ -79,7 +79,7 @@ pub fn context_refs(inner: &str) -> Vec<ContextRef> {
                     break;
                 }
                 path.push('.');
-                path.push_str(&inner[seg..j].to_ascii_lowercase());
+                path.push_str(&inner[seg..j]);
                 i = j;
             } else if s.get(i) == Some(&b'[') {
                 let Some(close) = inner[i..].find(']').map(|c| i + c) else {
@@ -91,7 +91,7 @@ pub fn context_refs(inner: &str) -> Vec<ContextRef> {
                     path.push_str(".*");
                 } else if key.bytes().all(is_ident_char) && !key.is_empty() {
                     path.push('.');
-                    path.push_str(&key.to_ascii_lowercase());
+                    path.push_str(key);
                 } else {
                     // A computed index: what it reads is unknown, keep the prefix.
                     path.push_str(".*");
@@ -101,6 +101,7 @@ pub fn context_refs(inner: &str) -> Vec<ContextRef> {
                 break;
             }
         }
+        path.make_ascii_lowercase();
         // `name(` is a function call; `true`/`false`/`null` are literals.
         let next = inner[i..].trim_start().as_bytes().first().copied();
         if next == Some(b'(') || matches!(path.as_str(), "true" | "false" | "null") {
@@ -122,7 +123,7 @@ fn without_strings(inner: &str) -> String {
     while i < s.len() {
         if s[i] == b'\'' {
             let end = skip_string(s, i);
-            out.push_str(&" ".repeat(end - i));
+            out.extend(std::iter::repeat_n(' ', end - i));
             i = end;
         } else {
             let ch = inner[i..].chars().next().unwrap_or(' ');

@@ -7,7 +7,7 @@ use crate::fix::step_map::{add_step_entries, yaml_value};
 use crate::model::contexts::{
     context_refs, dispatch_input_name, is_attacker_controlled, yields_boolean,
 };
-use crate::model::workflow::{Expression, Job, Step, Workflow, WorkflowKind};
+use crate::model::workflow::{expression_parts, Expression, Job, Step, Workflow, WorkflowKind};
 use crate::syntax::yaml::{Scalar, ScalarStyle};
 
 const ID: &str = "template-injection";
@@ -81,11 +81,11 @@ fn is_free_text_dispatch_input(wf: &Workflow, name: &str) -> bool {
 
 /// What makes an expression dangerous: the first attacker-controlled path, else a free-text
 /// dispatch input. `(path, severity)`.
-fn danger(wf: &Workflow, e: &Expression) -> Option<(String, Severity)> {
-    if yields_boolean(&e.inner) {
+fn danger(wf: &Workflow, inner: &str) -> Option<(String, Severity)> {
+    if yields_boolean(inner) {
         return None;
     }
-    let refs = context_refs(&e.inner);
+    let refs = context_refs(inner);
     if let Some(r) = refs
         .iter()
         .find(|r| is_attacker_controlled(&r.path) && context_possible(wf, &r.path))
@@ -106,9 +106,13 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
     let text = ctx.doc.text;
     for (job, step) in wf.all_steps() {
         for (sink, scalar) in sinks(step) {
-            for e in scalar.expressions(text) {
-                let Some((path, severity)) = danger(wf, &e) else {
+            for (inner, span) in expression_parts(text, scalar.content.clone()) {
+                let Some((path, severity)) = danger(wf, inner) else {
                     continue;
+                };
+                let e = Expression {
+                    inner: inner.to_string(),
+                    span,
                 };
                 let place = match sink {
                     Sink::Shell => "a run: script",
