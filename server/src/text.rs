@@ -16,6 +16,22 @@ pub struct LineCol {
     pub col: u32,
 }
 
+/// Each line of `text` with the offset it starts at, its line break (`\n`, and any `\r`
+/// before it) left out. Like `str::lines`, no empty line is given after a final line break.
+pub fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end =
+            memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
+        let line = (start, text[start..end].trim_end_matches('\r'));
+        start = end + 1;
+        Some(line)
+    })
+}
+
 /// Start offset of every line of a text. Cheap to build (one pass over the bytes).
 #[derive(Clone, Debug)]
 pub struct LineIndex {
@@ -25,9 +41,9 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut line_starts = vec![0];
-        // `match_indices` of a char searches with memchr.
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex {
             line_starts,
             len: text.len(),

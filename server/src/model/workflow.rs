@@ -597,7 +597,7 @@ pub fn column_of(text: &str, offset: usize) -> usize {
 pub fn indent_unit(text: &str) -> usize {
     let mut best: Option<usize> = None;
     let mut prev: Option<(usize, bool)> = None;
-    for line in text.lines() {
+    for (_, line) in crate::text::lines_at(text) {
         let trimmed = line.trim_start_matches(' ');
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;

@@ -434,11 +434,7 @@ fn layout(text: &str, nested_key: Option<&str>, split_over: usize) -> Option<Vec
     let mut top: Vec<Span> = Vec::new();
     let mut is_parent: Vec<bool> = Vec::new();
     let mut seen_content = false;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let start = offset;
-        offset += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
+    for (start, body) in crate::text::lines_at(text) {
         if body.starts_with('\t') {
             return None;
         }
@@ -508,11 +504,8 @@ fn steps_layout(text: &str, span: Span, indent: usize) -> Option<Vec<Planned>> {
     let mut in_steps = false;
     let mut items: Vec<usize> = Vec::new();
     let mut tail = None;
-    let mut offset = span.start;
-    for (n, line) in text[span.clone()].split_inclusive('\n').enumerate() {
-        let start = offset;
-        offset += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
+    for (n, (start, body)) in crate::text::lines_at(&text[span.clone()]).enumerate() {
+        let start = span.start + start;
         if n == 0 || is_blank_or_comment(body) {
             continue;
         }
@@ -578,11 +571,8 @@ fn steps_layout(text: &str, span: Span, indent: usize) -> Option<Vec<Planned>> {
 fn nested_layout(text: &str, span: Span) -> Option<(usize, usize, Vec<Span>)> {
     let mut indent = None;
     let mut starts = Vec::new();
-    let mut offset = span.start;
-    for (n, line) in text[span.clone()].split_inclusive('\n').enumerate() {
-        let start = offset;
-        offset += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
+    for (n, (start, body)) in crate::text::lines_at(&text[span.clone()]).enumerate() {
+        let start = span.start + start;
         if n == 0 || is_blank_or_comment(body) {
             continue;
         }
