@@ -11,6 +11,7 @@ pub mod fix;
 pub mod harness;
 pub mod kind;
 pub mod lsp;
+pub mod memo;
 pub mod model;
 pub mod resolve;
 pub mod rules;

@@ -29,6 +29,7 @@ use crate::text::{Encoding, LineCol};
 
 /// Run the server on stdin/stdout until the client exits. Returns the process exit code.
 pub fn run() -> i32 {
+    crate::memo::enable();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -11,6 +11,9 @@
 //! So `github.event.pull_request.head.repo.full_name == github.repository` is false for a
 //! pull request, which makes the usual "not from a fork" guard count as a trusted-only guard.
 
+use crate::memo::Memo;
+use std::sync::{Arc, LazyLock};
+
 /// Parsed expression.
 #[derive(Clone, Debug, PartialEq)]
 enum Expr {
@@ -590,12 +593,16 @@ pub fn evaluate(cond: &str, event: &str) -> Tri {
 pub struct Condition(
     /// `None` when the condition can never be certainly false: no `if:`, a string with embedded
     /// expressions (always true), or text that cannot be read (unknown).
-    Option<Expr>,
+    Option<Arc<Expr>>,
 );
 
 impl Condition {
     pub fn new(cond: Option<&str>) -> Condition {
-        Condition(cond.and_then(condition_text).and_then(parse))
+        static PARSED: LazyLock<Memo<Option<Arc<Expr>>>> = LazyLock::new(|| Memo::new(4096));
+        let parsed = cond
+            .and_then(condition_text)
+            .and_then(|c| (*PARSED.get(c, |c| parse(c).map(Arc::new))).clone());
+        Condition(parsed)
     }
 
     /// Whether a step or job with this condition can run when `event` started the run

@@ -5,8 +5,10 @@
 //! Everything is optional: a half-typed file yields whatever could be read.
 
 use crate::finding::Span;
+use crate::memo::Memo;
 use crate::syntax::shell::{self, Script};
 use crate::syntax::yaml::{Pair, Scalar, YKind, YNode, YamlDoc};
+use std::sync::{Arc, LazyLock};
 
 /// Workflow file or action metadata file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -306,7 +308,7 @@ pub struct Step<'d> {
     pub run: Option<&'d Scalar>,
     /// The `run:` script split into commands, read from the document text at `run.content`
     /// (command spans are relative to `run.content.start`). Parsed once for every reader.
-    pub script: Option<Script>,
+    pub script: Option<Arc<Script>>,
     pub if_cond: Option<&'d Scalar>,
     pub shell: Option<&'d Scalar>,
     pub working_directory: Option<&'d Scalar>,
@@ -845,7 +847,10 @@ impl<'d> Builder<'d, '_> {
         let script = run
             .as_ref()
             .and_then(|r| self.text.get(r.content.clone()))
-            .map(shell::parse);
+            .map(|script| {
+                static PARSED: LazyLock<Memo<Script>> = LazyLock::new(|| Memo::new(4096));
+                PARSED.get(script, shell::parse)
+            });
         Step {
             index,
             span: n.span.clone(),
