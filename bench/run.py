@@ -99,6 +99,27 @@ def fmt_ratio(a, b):
     return f"{a / b:.1f}×" if b > 0 else "n/a"
 
 
+def targets(rows, typing, memory):
+    """The issue's targets, each with what was measured and whether it is met."""
+    g = lambda k: rows[k]["median_s"]
+    checks = [
+        ("workflows checked ≥ 10× faster than zizmor",
+         g("zizmor --offline (workflows)") / g("chainwarden check (workflows)"), lambda r: f"{r:.1f}×", lambda r: r >= 10),
+        ("whole corpus within 2× of the tree-sitter parse floor",
+         g("chainwarden check (whole corpus)") / g("parse floor (tree-sitter etc., whole corpus)"), lambda r: f"{r:.2f}×", lambda r: r <= 2),
+    ]
+    if typing:
+        cw, zz = typing["chainwarden"]["p99_ms"], typing["zizmor --lsp"]["p99_ms"]
+        checks += [("typing latency p99 ≤ 5 ms", cw, lambda v: f"{v:.2f} ms", lambda v: v <= 5),
+                   ("typing latency p99 ≥ 10× lower than zizmor's", zz / cw, lambda r: f"{r:.1f}×", lambda r: r >= 10)]
+    checks.append(("RSS ≤ 150 MiB with every corpus file open", memory["rss_mib"], lambda v: f"{v:.0f} MiB", lambda v: v <= 150))
+    out = ["## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+    for name, value, show, met in checks:
+        out.append(f"| {name} | {show(value)} | {'yes' if met(value) else '**no**'} |")
+    out += ["", "Where the time goes and what was changed to get here: `ARCHITECTURE.md`, section Speed.", ""]
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
@@ -154,6 +175,7 @@ def main():
     out += ["", "## Memory", "",
             f"chainwarden language server with every supported corpus file open ({memory['files_open']} files): "
             f"RSS {memory['rss_mib']} MiB (peak {memory['peak_rss_mib']} MiB; {memory['rss_before_mib']} MiB before opening).", ""]
+    out += targets(rows, typing, memory)
     (HERE / "RESULTS.md").write_text("\n".join(out))
     print("\n".join(out))
 
