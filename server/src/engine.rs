@@ -5,7 +5,7 @@ use crate::finding::{Edit, Finding, Fix};
 use crate::fix::apply_edits;
 use crate::kind::FileKind;
 use crate::syntax::{self, Syntax};
-use crate::text::LineIndex;
+use crate::text::{line_span_at, LineIndex};
 use crate::workspace::Facts;
 use std::path::Path;
 
@@ -72,29 +72,10 @@ fn ignored_rules(line: &str) -> Option<impl Iterator<Item = &str>> {
     Some(line[start..end].split(',').map(str::trim))
 }
 
-/// Byte range of the line holding `offset`, without its line break (as
-/// [`LineIndex::line_span`]). Scans only that line, so no line index is built per analysis.
-fn line_around(text: &str, offset: usize) -> std::ops::Range<usize> {
-    let bytes = text.as_bytes();
-    let offset = offset.min(bytes.len());
-    let start = bytes[..offset]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let mut end = bytes[offset..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(bytes.len(), |i| offset + i);
-    if end > start && bytes[end - 1] == b'\r' {
-        end -= 1;
-    }
-    start..end
-}
-
 /// `# chainwarden: ignore[rule]` on the finding's first line or the line above it.
 fn is_suppressed(text: &str, f: &Finding) -> bool {
-    let line = line_around(text, f.span.start);
-    let above = line.start.checked_sub(1).map(|nl| line_around(text, nl));
+    let line = line_span_at(text, f.span.start);
+    let above = line.start.checked_sub(1).map(|nl| line_span_at(text, nl));
     [Some(line), above].into_iter().flatten().any(|span| {
         ignored_rules(&text[span]).is_some_and(|mut ids| ids.any(|id| id == f.rule || id == "all"))
     })
@@ -177,23 +158,4 @@ pub fn non_overlapping_fix_edits(findings: &[Finding]) -> Vec<Edit> {
         }
     }
     taken
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_around_matches_the_line_index() {
-        let text = "a: 1\r\n\nb: ü # x\nlast\r";
-        let lines = LineIndex::new(text);
-        for offset in 0..=text.len() + 2 {
-            let line = lines.line_of(offset.min(text.len()));
-            assert_eq!(
-                line_around(text, offset),
-                lines.line_span(text, line),
-                "{offset}"
-            );
-        }
-    }
 }

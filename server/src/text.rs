@@ -32,6 +32,19 @@ pub fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// Byte range of the line holding `offset`, without its line break (as
+/// [`LineIndex::line_span`]). Scans only that line, for callers that need no line index.
+pub fn line_span_at(text: &str, offset: usize) -> std::ops::Range<usize> {
+    let bytes = text.as_bytes();
+    let offset = offset.min(bytes.len());
+    let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
+    let mut end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
+    if end > start && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    start..end
+}
+
 /// Start offset of every line of a text. Cheap to build (one pass over the bytes).
 #[derive(Clone, Debug)]
 pub struct LineIndex {
@@ -139,6 +152,20 @@ pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_span_at_matches_the_line_index() {
+        let text = "a: 1\r\n\nb: ü # x\nlast\r";
+        let lines = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            let line = lines.line_of(offset.min(text.len()));
+            assert_eq!(
+                line_span_at(text, offset),
+                lines.line_span(text, line),
+                "{offset}"
+            );
+        }
+    }
 
     #[test]
     fn columns_in_every_encoding() {

@@ -88,7 +88,7 @@ fn split_lines(text: &str) -> Option<Vec<Line>> {
     let mut seen_content = false;
     let bytes = text.as_bytes();
     while start < bytes.len() {
-        let end = memchr_newline(bytes, start);
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let indent = bytes[start..end].iter().take_while(|&&b| b == b' ').count();
         let kind = match bytes.get(start + indent) {
             None => LineKind::Blank,
@@ -121,13 +121,6 @@ fn split_lines(text: &str) -> Option<Vec<Line>> {
         start = end + 1;
     }
     Some(lines)
-}
-
-fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |i| from + i)
 }
 
 struct Reader<'t> {
@@ -213,22 +206,26 @@ impl Reader<'_> {
         (self.depth <= MAX_DEPTH).then_some(())
     }
 
+    /// Whether a block node at `indent` goes on: `Some(Some(pos))` when the current line sits at
+    /// that indentation (its content at `pos`), `Some(None)` when the node is closed, `None` when
+    /// a deeper line follows that nothing read (a multi-line scalar or an error).
+    fn continues_at(&self, indent: usize) -> Option<Option<usize>> {
+        match self.indent() {
+            Some(i) if i == indent => Some(Some(self.lines[self.at].start + i)),
+            Some(i) if i > indent => None,
+            _ => Some(None),
+        }
+    }
+
     /// A block mapping at `indent` whose first key starts at `start` on the current line.
     fn map(&mut self, indent: usize, start: usize) -> Option<YNode> {
         self.enter()?;
         let mut pairs = vec![self.pair(indent, start)?];
-        loop {
-            match self.indent() {
-                Some(i) if i == indent => {
-                    let pos = self.lines[self.at].start + i;
-                    if self.dash_at(pos).is_some() {
-                        return None;
-                    }
-                    pairs.push(self.pair(indent, pos)?);
-                }
-                Some(i) if i > indent => return None,
-                _ => break,
+        while let Some(pos) = self.continues_at(indent)? {
+            if self.dash_at(pos).is_some() {
+                return None;
             }
+            pairs.push(self.pair(indent, pos)?);
         }
         self.depth -= 1;
         Some(node(start..self.closed_at(), YKind::Map(pairs)))
@@ -238,19 +235,12 @@ impl Reader<'_> {
     fn seq(&mut self, indent: usize, start: usize) -> Option<YNode> {
         self.enter()?;
         let mut items = vec![self.item(indent, start)?];
-        loop {
-            match self.indent() {
-                Some(i) if i == indent => {
-                    let pos = self.lines[self.at].start + i;
-                    if self.dash_at(pos).is_none() {
-                        // A sequence under `key:` at the key's own indentation ends here.
-                        break;
-                    }
-                    items.push(self.item(indent, pos)?);
-                }
-                Some(i) if i > indent => return None,
-                _ => break,
+        while let Some(pos) = self.continues_at(indent)? {
+            if self.dash_at(pos).is_none() {
+                // A sequence under `key:` at the key's own indentation ends here.
+                break;
             }
+            items.push(self.item(indent, pos)?);
         }
         self.depth -= 1;
         Some(node(start..self.closed_at(), YKind::Seq(items)))
