@@ -1,6 +1,7 @@
 //! Never crash, never corrupt: the stable-Rust twin of the `fuzz/` targets. Every fixture and
 //! a sample of the real-world corpus, plus deterministic mutations of each (byte flips,
-//! truncations, line deletions, duplicated lines, inserted `:`/`-`/quotes/tabs/`${{`), go
+//! truncations, half-typed lines ending in wide characters, line deletions, duplicated lines,
+//! inserted `:`/`-`/quotes/tabs/`${{`/emoji), go
 //! through `chainwarden::harness::analyse_then_fix`: parse, analyse, apply each fix alone and
 //! fix-all, re-parse. Any panic, out-of-range span or overlapping edit fails the test.
 //!
@@ -46,6 +47,7 @@ const INSERTS: &[&str] = &[
     "#",
     "\\",
     "é",
+    "😀",
     "\r\n",
     "|\n",
     "<<: *a\n",
@@ -55,12 +57,20 @@ const INSERTS: &[&str] = &[
 fn mutate(text: &str, rng: &mut Lcg) -> String {
     let mut bytes = text.as_bytes().to_vec();
     let at = rng.below(bytes.len() + 1);
-    match rng.below(6) {
+    match rng.below(7) {
         0 if !bytes.is_empty() => {
             let i = rng.below(bytes.len());
             bytes[i] ^= 1 << rng.below(8);
         }
         1 => bytes.truncate(at),
+        // Half-typed line: cut it short and end it with wide characters.
+        5 => {
+            let end = bytes[at..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |n| at + n);
+            bytes.splice(at..end, " é😀".bytes());
+        }
         2 | 3 => {
             let lines: Vec<&str> = text.split_inclusive('\n').collect();
             if !lines.is_empty() {

@@ -640,11 +640,12 @@ fn secrets_in_text(sf: &StepFacts, raw: &str, vars: &[shell::VarRef]) -> Vec<Str
     let mut pos = 0;
     while let Some(i) = raw[pos..].find("${{") {
         let open = pos + i;
-        let close = raw[open..]
-            .find("}}")
-            .map(|c| open + c + 2)
-            .unwrap_or(raw.len());
-        for n in secret_names_in(&raw[open + 3..close.saturating_sub(2).max(open + 3)]) {
+        // An unclosed `${{` (half-typed) runs to the end of the text.
+        let (inner_end, close) = match raw[open + 3..].find("}}") {
+            Some(c) => (open + 3 + c, open + 3 + c + 2),
+            None => (raw.len(), raw.len()),
+        };
+        for n in secret_names_in(&raw[open + 3..inner_end]) {
             if n != "GITHUB_TOKEN" {
                 out.push(n);
             }

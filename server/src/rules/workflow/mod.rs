@@ -103,18 +103,23 @@ mod tests {
     /// without a panic, whatever half-typed shape it has.
     #[test]
     fn every_prefix_of_a_workflow_analyses_without_panic() {
-        let text = "name: Release ✓\non:\n  push:\n    tags: ['v*']\n  workflow_dispatch:\n    inputs:\n      # später\njobs:\n  build:\n    runs-on: ubuntu-latest # ü\n    permissions: write-all\n    container: node:20\n    services:\n      db:\n        image: \"postgres:16\"\n    steps:\n      - uses: actions/checkout@v4 # v4 ünïcode\n      - {uses: actions/cache@v4, with: {path: x}}\n      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.2.2\n      - run: |\n          gh release create \"${{ github.ref_name }}\"\n        env:\n          GH_TOKEN: ${{ github.token }}\n  call:\n    uses: ./.github/workflows/x.yml\n    secrets: inherit\n";
+        let text = "name: Release ✓\non:\n  push:\n    tags: ['v*']\n  workflow_dispatch:\n    inputs:\n      # später\njobs:\n  build:\n    runs-on: ubuntu-latest # ü\n    permissions: write-all\n    container: node:20\n    services:\n      db:\n        image: \"postgres:16\"\n    steps:\n      - uses: actions/checkout@v4 # v4 ünïcode\n      - {uses: actions/cache@v4, with: {path: x}}\n      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.2.2\n      - run: |\n          gh release create \"${{ github.ref_name }}\"\n          echo \"${{ secrets.NPM_TOKEN }}\" > .npmrc\n        env:\n          GH_TOKEN: ${{ github.token }}\n  call:\n    uses: ./.github/workflows/x.yml\n    secrets: inherit\n";
         let (facts, config) = (Facts::default(), Config::default());
         for kind in [FileKind::Workflow, FileKind::Action] {
             let mut end = 0;
             while end <= text.len() {
                 if text.is_char_boundary(end) {
-                    let doc = Document {
-                        path: Path::new("w.yml"),
-                        kind,
-                        text: &text[..end],
-                    };
-                    let _ = analyze_text(&doc, &facts, &config);
+                    // The cut text, then with wide characters after the cut, so that an
+                    // unclosed `${{` or quote is followed by multi-byte text.
+                    for tail in ["", " é😀", " é😀\n"] {
+                        let cut = format!("{}{tail}", &text[..end]);
+                        let doc = Document {
+                            path: Path::new("w.yml"),
+                            kind,
+                            text: &cut,
+                        };
+                        let _ = analyze_text(&doc, &facts, &config);
+                    }
                 }
                 end += 1;
             }
