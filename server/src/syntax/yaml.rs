@@ -737,10 +737,11 @@ pub(crate) fn block_scalar(span: Span, raw: &str) -> Scalar {
     let dedented: Vec<&str> = lines
         .iter()
         .map(|l| {
-            if l.len() >= indent {
+            let content = l.trim_start_matches(' ');
+            if l.len() - content.len() >= indent {
                 &l[indent..]
             } else {
-                l.trim_start_matches(' ')
+                content
             }
         })
         .collect();
@@ -858,6 +859,14 @@ mod tests {
         let fold = root.get("fold").unwrap().as_scalar().unwrap();
         assert_eq!(fold.text, "a b\nc");
         assert_eq!(root.get_str("next"), Some("1"));
+    }
+
+    #[test]
+    fn block_scalar_line_indented_less_than_the_first_keeps_whole_characters() {
+        // Only reachable in broken documents: a later line with less indentation than the first
+        // content line, with a wide character where the first line's indentation ends.
+        let s = block_scalar(0..20, "|\n    a\n é😀\n");
+        assert_eq!(s.text, "a\né😀\n");
     }
 
     #[test]
