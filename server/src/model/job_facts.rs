@@ -107,7 +107,11 @@ pub enum Act {
     },
     /// Publishing to the npm registry.
     NpmPublish {
+        /// `--provenance` (or the action's `provenance: true` input) on the publish itself.
         provenance: bool,
+        /// npm publishes the package in the working directory (no folder, tarball or workspace
+        /// named), so that package.json's `publishConfig` applies to it.
+        publishes_cwd_package: bool,
         what: String,
     },
     /// A `token:`-like input of a publishing action that authenticates to npm.
@@ -540,6 +544,7 @@ fn classify_uses(step: &Step, span: Span, out: &mut Vec<Activity>) {
                 provenance: step
                     .with_value("provenance")
                     .is_some_and(|v| v.text.trim() == "true"),
+                publishes_cwd_package: false,
                 what: "JS-DevTools/npm-publish".into(),
             });
             if let Some(s) = input_span("token") {
@@ -552,6 +557,7 @@ fn classify_uses(step: &Step, span: Span, out: &mut Vec<Activity>) {
         "changesets/action" if step.with_value("publish").is_some() => {
             push(Act::NpmPublish {
                 provenance: false,
+                publishes_cwd_package: false,
                 what: "changesets/action publish".into(),
             });
         }
@@ -704,11 +710,13 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
             "npx" | "pnpx" | "bunx" => match sub {
                 "semantic-release" => push(Act::NpmPublish {
                     provenance: false,
+                    publishes_cwd_package: true,
                     what: "semantic-release".into(),
                 }),
                 "changeset" | "@changesets/cli" if positional.get(1) == Some(&"publish") => {
                     push(Act::NpmPublish {
                         provenance: false,
+                        publishes_cwd_package: false,
                         what: "changeset publish".into(),
                     })
                 }
@@ -719,10 +727,12 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
             },
             "semantic-release" => push(Act::NpmPublish {
                 provenance: false,
+                publishes_cwd_package: true,
                 what: "semantic-release".into(),
             }),
             "changeset" if sub == "publish" => push(Act::NpmPublish {
                 provenance: false,
+                publishes_cwd_package: false,
                 what: "changeset publish".into(),
             }),
             "docker" | "podman" => {
@@ -853,6 +863,29 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
     classify_secret_flow(text, base, script, sf, out);
 }
 
+/// `--provenance` or `--provenance=true` (not `--provenance=false`).
+fn provenance_flag(cmd: &Command) -> bool {
+    cmd.arg_values().iter().any(|a| {
+        *a == "--provenance"
+            || a.strip_prefix("--provenance=")
+                .is_some_and(|v| !v.eq_ignore_ascii_case("false"))
+    })
+}
+
+/// `npm publish` with no folder, tarball or workspace named publishes the package in the
+/// working directory. Anything path-like after `publish` (or a workspace flag) says otherwise.
+fn npm_publishes_cwd_package(positional: &[&str], cmd: &Command) -> bool {
+    let names_other = positional.iter().skip(1).any(|p| {
+        let p = p.trim_matches(['"', '\'']);
+        !matches!(p, "." | "./")
+            && (p.starts_with(['.', '/', '$', '~']) || p.contains('/') || p.ends_with(".tgz"))
+    });
+    let workspaces = ["--workspace", "-w", "--workspaces", "--ws"]
+        .iter()
+        .any(|f| cmd.has_flag(f));
+    !names_other && !workspaces
+}
+
 fn classify_package_manager(
     name: &str,
     sub: &str,
@@ -892,11 +925,13 @@ fn classify_package_manager(
             })
         }
         ("npm" | "pnpm" | "bun", "publish") | ("yarn", "publish") => push(Act::NpmPublish {
-            provenance: cmd.has_flag("--provenance"),
+            provenance: provenance_flag(cmd),
+            publishes_cwd_package: name == "npm" && npm_publishes_cwd_package(positional, cmd),
             what: format!("{name} publish"),
         }),
         ("yarn", "npm") if positional.get(1) == Some(&"publish") => push(Act::NpmPublish {
-            provenance: cmd.has_flag("--provenance"),
+            provenance: provenance_flag(cmd),
+            publishes_cwd_package: false,
             what: "yarn npm publish".into(),
         }),
         ("npm" | "pnpm" | "yarn" | "bun", "run" | "run-script")
@@ -908,6 +943,7 @@ fn classify_package_manager(
         ("pnpm" | "yarn", "changeset") if positional.get(1) == Some(&"publish") => {
             push(Act::NpmPublish {
                 provenance: false,
+                publishes_cwd_package: false,
                 what: "changeset publish".into(),
             })
         }
@@ -916,6 +952,7 @@ fn classify_package_manager(
         {
             push(Act::NpmPublish {
                 provenance: false,
+                publishes_cwd_package: true,
                 what: "semantic-release".into(),
             })
         }
@@ -1076,6 +1113,7 @@ mod tests {
         }));
         assert!(a.contains(&Act::NpmPublish {
             provenance: true,
+            publishes_cwd_package: true,
             what: "npm publish".into()
         }));
         assert!(a.contains(&Act::ContainerPush));

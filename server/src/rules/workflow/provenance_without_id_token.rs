@@ -8,6 +8,7 @@ use crate::model::job_facts::{Act, WorkflowFacts};
 use crate::model::workflow::{Level, Workflow};
 
 use super::install_scripts_with_secrets::ignore_scripts_edits;
+use super::release_scope::provenance_requested_by;
 
 pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     for jf in &facts.jobs {
@@ -16,21 +17,18 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
             continue;
         }
         for sf in &jf.steps {
-            let env_provenance = sf
-                .env_value(Some(job), wf, "NPM_CONFIG_PROVENANCE")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
             for a in &sf.activities {
-                let Act::NpmPublish { provenance, what } = &a.act else {
+                let Act::NpmPublish { what, .. } = &a.act else {
                     continue;
                 };
-                if !provenance && !env_provenance {
+                let Some(asked_by) = provenance_requested_by(ctx.facts, wf, jf, sf, &a.act) else {
                     continue;
-                }
+                };
                 let mut f = Finding::new(
                     "provenance-without-id-token",
                     a.span.clone(),
                     format!(
-                        "`{what}` asks for provenance, but job `{}` lacks `id-token: write`, so the publish fails",
+                        "`{what}` asks for provenance ({asked_by}), but job `{}` lacks `id-token: write`, so the publish fails",
                         job.id
                     ),
                 );
@@ -49,5 +47,98 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 out.push(f);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{analyze_text, Document};
+    use crate::kind::FileKind;
+    use crate::workspace::Facts;
+    use std::path::Path;
+
+    /// A tag-triggered release job whose only publish step is `step` (indented as a step).
+    fn release(step: &str, job_extra: &str) -> String {
+        format!(
+            "on:\n  push:\n    tags: ['v*']\npermissions:\n  contents: read\njobs:\n  publish:\n    runs-on: ubuntu-latest\n{job_extra}    steps:\n      - uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0\n{step}"
+        )
+    }
+
+    /// Messages of `provenance-without-id-token` and whether `release-without-provenance` fired.
+    fn check(text: &str, root_package_provenance: bool) -> (Vec<String>, bool) {
+        let facts = Facts {
+            package_publish_provenance: root_package_provenance,
+            ..Facts::default()
+        };
+        let doc = Document {
+            path: Path::new(".github/workflows/release.yml"),
+            kind: FileKind::Workflow,
+            text,
+        };
+        let findings = analyze_text(&doc, &facts, &Config::default());
+        let missing_token = findings
+            .iter()
+            .filter(|f| f.rule == "provenance-without-id-token")
+            .map(|f| f.message.clone())
+            .collect();
+        let no_provenance = findings
+            .iter()
+            .any(|f| f.rule == "release-without-provenance");
+        (missing_token, no_provenance)
+    }
+
+    #[test]
+    fn root_package_publish_config_asks_for_provenance() {
+        for run in [
+            "npm publish",
+            "npm publish --access public --tag next",
+            "npm publish .",
+        ] {
+            let text = release(&format!("      - run: {run}\n"), "");
+            let (messages, no_provenance) = check(&text, true);
+            assert_eq!(messages.len(), 1, "{run}");
+            assert!(messages[0].contains("publishConfig.provenance"), "{run}");
+            assert!(!no_provenance, "{run}");
+            // Without the package setting nothing asks for provenance.
+            let (messages, no_provenance) = check(&text, false);
+            assert!(messages.is_empty() && no_provenance, "{run}");
+        }
+    }
+
+    #[test]
+    fn publishes_of_other_packages_ignore_the_root_package() {
+        let steps = [
+            "      - run: npm publish ./dist\n",
+            "      - run: npm publish packages/cli\n",
+            "      - run: npm publish pkg.tgz\n",
+            "      - run: npm publish --workspaces\n",
+            "      - run: cd dist && npm publish\n",
+            "      - run: npm publish\n        working-directory: packages/cli\n",
+            "      - run: pnpm publish\n",
+        ];
+        for step in steps {
+            let (messages, _) = check(&release(step, ""), true);
+            assert!(messages.is_empty(), "{step}: {messages:?}");
+        }
+        let defaults = "    defaults:\n      run:\n        working-directory: packages/cli\n";
+        let (messages, _) = check(&release("      - run: npm publish\n", defaults), true);
+        assert!(messages.is_empty(), "{messages:?}");
+    }
+
+    #[test]
+    fn an_id_token_satisfies_it_and_provenance_false_is_no_request() {
+        let id_token = "    permissions:\n      contents: read\n      id-token: write\n";
+        let (messages, no_provenance) =
+            check(&release("      - run: npm publish\n", id_token), true);
+        assert!(messages.is_empty() && !no_provenance);
+        let step = "      - run: npm publish --provenance=false\n";
+        let (messages, no_provenance) = check(&release(step, ""), false);
+        assert!(messages.is_empty() && no_provenance);
+        let (messages, _) = check(
+            &release("      - run: npm publish --provenance\n", ""),
+            false,
+        );
+        assert!(messages[0].contains("`--provenance`"), "{messages:?}");
     }
 }

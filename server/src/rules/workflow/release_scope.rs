@@ -7,6 +7,8 @@ use crate::finding::Span;
 use crate::model::job_facts::{Act, JobFacts, StepFacts, WorkflowFacts};
 use crate::model::workflow::{Step, UsesTarget, Workflow};
 use crate::syntax::shell;
+use crate::syntax::yaml::YNode;
+use crate::workspace::Facts;
 
 /// The trigger that makes a workflow a release workflow: `release`, or `push` with a `tags`
 /// filter. `tag_gated` is true for a `push` with no filters at all, where only jobs or steps
@@ -178,7 +180,7 @@ fn is_sbom_file(f: &str) -> bool {
 }
 
 /// Whether anything in the workflow produces build provenance.
-pub fn produces_provenance(wf: &Workflow, facts: &WorkflowFacts) -> bool {
+pub fn produces_provenance(repo: &Facts, wf: &Workflow, facts: &WorkflowFacts) -> bool {
     let slsa_call = wf.jobs.iter().any(|j| {
         j.uses.as_ref().is_some_and(|u| {
             matches!(&u.target, UsesTarget::Repo(r)
@@ -190,9 +192,8 @@ pub fn produces_provenance(wf: &Workflow, facts: &WorkflowFacts) -> bool {
             jf.steps.iter().any(|sf| {
                 sf.activities.iter().any(|a| match &a.act {
                     Act::Attest { .. } => true,
-                    Act::NpmPublish { provenance, .. } => {
-                        *provenance
-                            || env_is_true(sf, jf, wf, "NPM_CONFIG_PROVENANCE")
+                    Act::NpmPublish { .. } => {
+                        provenance_requested_by(repo, wf, jf, sf, &a.act).is_some()
                             || npm_trusted_publishing(jf, sf)
                     }
                     Act::PypiPublish => pypi_trusted_publishing(jf, sf.step),
@@ -200,6 +201,60 @@ pub fn produces_provenance(wf: &Workflow, facts: &WorkflowFacts) -> bool {
                 })
             })
         })
+}
+
+/// What makes an npm publish ask npm for provenance, if anything: `--provenance`,
+/// `NPM_CONFIG_PROVENANCE=true` in the step's environment, or `publishConfig.provenance` in the
+/// repository's package.json when the publish is of the package at the repository root (no
+/// working directory, no `cd`).
+pub fn provenance_requested_by(
+    repo: &Facts,
+    wf: &Workflow,
+    jf: &JobFacts,
+    sf: &StepFacts,
+    publish: &Act,
+) -> Option<&'static str> {
+    let Act::NpmPublish {
+        provenance,
+        publishes_cwd_package,
+        ..
+    } = publish
+    else {
+        return None;
+    };
+    if *provenance {
+        Some("`--provenance`")
+    } else if env_is_true(sf, jf, wf, "NPM_CONFIG_PROVENANCE") {
+        Some("`NPM_CONFIG_PROVENANCE=true`")
+    } else if repo.package_publish_provenance
+        && *publishes_cwd_package
+        && runs_in_repository_root(wf, jf, sf.step)
+    {
+        Some("package.json's `publishConfig.provenance`")
+    } else {
+        None
+    }
+}
+
+/// No `working-directory` (step, job or workflow `defaults.run`) and no `cd`/`pushd` in the
+/// script: the step's commands run in the checkout's root.
+fn runs_in_repository_root(wf: &Workflow, jf: &JobFacts, step: &Step) -> bool {
+    let default_dir = |node: Option<&YNode>| {
+        node.and_then(|n| n.get("defaults"))
+            .and_then(|d| d.get("run"))
+            .and_then(|r| r.get("working-directory"))
+            .is_some()
+    };
+    let changes_dir = step.script.as_ref().is_some_and(|script| {
+        script
+            .commands
+            .iter()
+            .any(|c| matches!(c.program_name(), Some("cd" | "pushd")))
+    });
+    step.working_directory.is_none()
+        && !default_dir(jf.job.and_then(|j| j.node))
+        && !default_dir(wf.yaml.root.as_ref())
+        && !changes_dir
 }
 
 fn env_is_true(sf: &StepFacts, jf: &JobFacts, wf: &Workflow, name: &str) -> bool {

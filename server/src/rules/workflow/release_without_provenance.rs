@@ -15,7 +15,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
     let Some(first) = publishes.first() else {
         return;
     };
-    if produces_provenance(wf, facts) {
+    if produces_provenance(ctx.facts, wf, facts) {
         return;
     }
     let mut f = Finding::new(
