@@ -1345,6 +1345,25 @@ fn protocol_abuse_does_not_break_the_server() {
     write_raw(&lsp, format!("Content-Length: 3\r\n\r\n{body}").as_bytes());
     write_raw(&lsp, b"\x00\x01 not a header at all\r\n\r\n");
     fresh_check(&mut lsp, 4);
+    // Wrong lengths on requests the client then waits for: too long (nothing follows) and
+    // counted in characters instead of bytes (too short). Both are answered.
+    for (id, extra) in [(9001, "x"), (9002, "é😀 ✓")] {
+        let req = json!({ "jsonrpc": "2.0", "id": id, "method": "chainwarden/noSuchThing",
+            "params": { "text": extra } })
+        .to_string();
+        let declared = if id == 9001 {
+            req.len() + 30
+        } else {
+            req.chars().count()
+        };
+        write_raw(
+            &lsp,
+            format!("Content-Length: {declared}\r\n\r\n{req}").as_bytes(),
+        );
+        let resp = lsp.wait_for("answer to a request with a wrong length", |m| m["id"] == id);
+        assert!(resp.get("error").is_some(), "{resp}");
+    }
+    fresh_check(&mut lsp, 5);
 
     // Unknown methods: a request gets an error, a notification is ignored.
     let resp = lsp.request_raw("chainwarden/noSuchThing", json!({}));

@@ -6,7 +6,8 @@
 //! fix-all, re-parse. Any panic, out-of-range span or overlapping edit fails the test.
 //!
 //! `CHAINWARDEN_MUTATIONS` sets the mutations per file (default 12) and
-//! `CHAINWARDEN_CORPUS_STEP` samples every n-th corpus file (default 20; 1 = all).
+//! `CHAINWARDEN_CORPUS_STEP` samples every n-th corpus file (default 20; 1 = all);
+//! `CHAINWARDEN_SEED` shifts every file's seed (default 0) to explore other mutations.
 
 use chainwarden::harness::{analyse_then_fix, parse_only};
 use chainwarden::kind::{self, FileKind};
@@ -124,6 +125,7 @@ fn run(path: &Path, mutations: usize, seed: u64) {
     let Ok(text) = std::fs::read_to_string(path) else {
         return;
     };
+    let seed = seed.wrapping_add(env_usize("CHAINWARDEN_SEED", 0) as u64 * 7919);
     let mut rng = Lcg(seed);
     let mut current = text.clone();
     for i in 0..=mutations {
