@@ -65,3 +65,51 @@ fn regions_give_the_whole_document_tree() {
         files.len()
     );
 }
+
+/// Edits of the kinds typing makes (a character, a wide character, a new line, a deleted run,
+/// an indented list item, a comment) at places spread over the file, each re-parsed from the
+/// previous version, give the tree a fresh parse gives. Every entry is split as finely as it
+/// can be, so that most edits land inside one of many regions. `CHAINWARDEN_SEED` picks other
+/// edits.
+#[test]
+fn edited_real_files_reparse_like_a_fresh_parse() {
+    const PIECES: &[&str] = &[
+        "x", "é😀", "\n", ":", " ", "\n  - ", "#", "${{", "\t", "|\n",
+    ];
+    let mut next = common::seeded_random(0x2545_f491_4f6c_dd1d);
+    let mut differ = Vec::new();
+    let mut edits = 0;
+    for (path, kind) in yaml_files() {
+        let Ok(mut text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let key = nested_key(kind);
+        let mut current = YamlSyntax::parse_splitting(&text, key, None, 0);
+        for i in 0..8 {
+            let mut at = next(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + next(6)).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let piece = if next(3) == 0 {
+                ""
+            } else {
+                PIECES[next(PIECES.len())]
+            };
+            text.replace_range(at..end, piece);
+            edits += 1;
+            let reparsed = YamlSyntax::parse_splitting(&text, key, Some(&current), 0);
+            let fresh = YamlSyntax::parse_splitting(&text, key, None, 0);
+            if !same(&reparsed.to_doc(), &fresh.to_doc()) {
+                differ.push(format!("{} (edit {i} at byte {at})", path.display()));
+                break;
+            }
+            current = reparsed;
+        }
+    }
+    eprintln!("{edits} edits re-parsed");
+    assert!(differ.is_empty(), "{} differ: {differ:#?}", differ.len());
+}

@@ -78,3 +78,19 @@ pub fn collect_supported(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf
         }
     }
 }
+
+/// A deterministic random source for generated edits: `next(n)` is in `0..n`. The stream is
+/// fixed by `base`, shifted by `CHAINWARDEN_SEED` (default 0) to explore other cases.
+pub fn seeded_random(base: u64) -> impl FnMut(usize) -> usize {
+    let shift: u64 = std::env::var("CHAINWARDEN_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut seed = (base ^ shift.wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1;
+    move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    }
+}
