@@ -217,13 +217,17 @@ pub fn provenance_requested_by(
     let Act::NpmPublish {
         provenance,
         publishes_cwd_package,
-        ..
+        what,
     } = publish
     else {
         return None;
     };
     if *provenance {
-        Some("`--provenance`")
+        Some(if what.starts_with("JS-DevTools") {
+            "its `provenance` input"
+        } else {
+            "`--provenance`"
+        })
     } else if env_is_true(sf, jf, wf, "NPM_CONFIG_PROVENANCE") {
         Some("`NPM_CONFIG_PROVENANCE=true`")
     } else if repo.package_publish_provenance
