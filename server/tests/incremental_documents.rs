@@ -8,7 +8,7 @@ use chainwarden::engine;
 use chainwarden::finding::Finding;
 use chainwarden::kind::FileKind;
 use chainwarden::lsp::document::{Change, Document};
-use chainwarden::text::{Encoding, LineCol};
+use chainwarden::text::{floor_char_boundary, Encoding, LineIndex};
 use chainwarden::workspace::Facts;
 use std::path::{Path, PathBuf};
 
@@ -28,19 +28,6 @@ const PIECES: &[&str] = &[
     "permissions: write-all\n",
 ];
 
-fn line_col(text: &str, offset: usize, enc: Encoding) -> LineCol {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let prefix = &text[line_start..offset];
-    let col = match enc {
-        Encoding::Utf16 => prefix.encode_utf16().count(),
-        _ => prefix.len(),
-    };
-    LineCol {
-        line: text[..offset].matches('\n').count() as u32,
-        col: col as u32,
-    }
-}
-
 fn findings(doc: &Document, kind: FileKind) -> Vec<Finding> {
     let syntax = doc.kept().expect("a kept parse").clone().into_syntax();
     let d = engine::Document {
@@ -49,14 +36,6 @@ fn findings(doc: &Document, kind: FileKind) -> Vec<Finding> {
         text: doc.text(),
     };
     engine::analyze(&d, &syntax, &Facts::default(), &Config::default())
-}
-
-fn floor(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 #[test]
@@ -85,14 +64,18 @@ fn edited_real_documents_analyse_like_a_fresh_open() {
             } else {
                 Encoding::Utf8
             };
-            let start = floor(&model, next(model.len() + 1));
-            let end = floor(&model, start + next(8)).max(start);
+            let start = floor_char_boundary(&model, next(model.len() + 1));
+            let end = floor_char_boundary(&model, start + next(8)).max(start);
             let piece = if next(4) == 0 {
                 ""
             } else {
                 PIECES[next(PIECES.len())]
             };
-            let range = (line_col(&model, start, enc), line_col(&model, end, enc));
+            let lines = LineIndex::new(&model);
+            let range = (
+                lines.line_col(&model, start, enc),
+                lines.line_col(&model, end, enc),
+            );
             doc.apply_changes(
                 version,
                 &[Change {

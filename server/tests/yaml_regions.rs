@@ -5,6 +5,7 @@
 use chainwarden::kind::FileKind;
 use chainwarden::syntax::yaml::{self, YamlDoc};
 use chainwarden::syntax::yaml_regions::{nested_key, YamlSyntax};
+use chainwarden::text::floor_char_boundary;
 use std::path::PathBuf;
 
 mod common;
@@ -86,14 +87,8 @@ fn edited_real_files_reparse_like_a_fresh_parse() {
         let key = nested_key(kind);
         let mut current = YamlSyntax::parse_splitting(&text, key, None, 0);
         for i in 0..8 {
-            let mut at = next(text.len() + 1);
-            while !text.is_char_boundary(at) {
-                at -= 1;
-            }
-            let mut end = (at + next(6)).min(text.len());
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
+            let at = floor_char_boundary(&text, next(text.len() + 1));
+            let end = floor_char_boundary(&text, at + next(6));
             let piece = if next(3) == 0 {
                 ""
             } else {

@@ -92,11 +92,8 @@ impl<R: AsyncRead + Unpin> Input<R> {
         if self.eof {
             return false;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
-        let read = self.reader.read(&mut self.buf[old..]).await;
-        let n = read.unwrap_or(0);
-        self.buf.truncate(old + n);
+        self.buf.reserve(READ_CHUNK);
+        let n = self.reader.read_buf(&mut self.buf).await.unwrap_or(0);
         self.eof = n == 0;
         n > 0
     }
