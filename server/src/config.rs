@@ -1,4 +1,14 @@
 //! `chainwarden.toml`: rule switches and severities, ignored paths, pinning and resolve options.
+//!
+//! Two kinds of configuration, trusted differently (SPEC §7.10):
+//! - a repository's file (`chainwarden.toml`, `.github/chainwarden.toml`, or `check --config`)
+//!   may only narrow: grade or turn off rules, ignore paths, turn the network *off*;
+//! - the user's own settings ([`UserSettings`]: `--online`, `CHAINWARDEN_*` variables, the user
+//!   config file `$XDG_CONFIG_HOME/chainwarden/config.toml`, user-level editor settings) are the
+//!   only ones that may turn the network on or name an endpoint that receives credentials.
+//!
+//! A repository file that tries to widen is not an error: the key is ignored and reported once
+//! as a [`ConfigWarning`].
 
 use crate::finding::Severity;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -21,9 +31,127 @@ pub struct Config {
     pub ignore_patterns: Vec<String>,
     /// Owners whose actions may stay on tags (`[pinning] trusted-owners`).
     pub trusted_owners: Vec<String>,
+    /// Whether online resolution is on: only [`Config::apply_user`] turns it on.
     pub online: bool,
-    /// GitHub API base for online resolution (`[resolve] api-url`, for GitHub Enterprise).
+    /// GitHub API base for online resolution (GitHub Enterprise): from the user's settings only.
     pub api_url: Option<String>,
+    /// A repository file said `[resolve] online = false`: off whatever the user asked.
+    pub online_forbidden: bool,
+    /// Keys of a repository file that were ignored because only the user may set them.
+    pub warnings: Vec<ConfigWarning>,
+}
+
+/// A key of a repository config that was ignored, with why (shown once, never fatal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigWarning {
+    pub path: PathBuf,
+    pub span: Option<std::ops::Range<usize>>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+/// Environment variable that turns online resolution on (`1`, `true`, `yes`) or off.
+pub const ONLINE_ENV: &str = "CHAINWARDEN_ONLINE";
+/// Environment variable naming the GitHub API base (GitHub Enterprise).
+pub const API_ENV: &str = "CHAINWARDEN_GITHUB_API";
+
+/// What only the user decides: the network and the endpoints that receive credentials.
+#[derive(Clone, Debug, Default)]
+pub struct UserSettings {
+    /// `None`: nobody said; offline.
+    pub online: Option<bool>,
+    pub api_url: Option<String>,
+    /// The user config file's other settings (rules, ignore, pinning), applied under the
+    /// repository's.
+    pub defaults: Config,
+}
+
+impl UserSettings {
+    /// The user config file (`$XDG_CONFIG_HOME/chainwarden/config.toml`, else
+    /// `~/.config/chainwarden/config.toml`) overlaid with `CHAINWARDEN_ONLINE` and
+    /// `CHAINWARDEN_GITHUB_API`. A broken user file yields the environment's settings plus
+    /// the error.
+    pub fn load() -> (UserSettings, Option<ConfigError>) {
+        let (mut settings, error) = match user_config_path() {
+            Some(path) => UserSettings::from_file(&path),
+            None => (UserSettings::default(), None),
+        };
+        if let Some(online) = std::env::var(ONLINE_ENV).ok().and_then(|v| parse_flag(&v)) {
+            settings.online = Some(online);
+        }
+        if let Some(api) = std::env::var(API_ENV)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        {
+            settings.api_url = Some(api);
+        }
+        (settings, error)
+    }
+
+    fn from_file(path: &Path) -> (UserSettings, Option<ConfigError>) {
+        let Ok(bytes) = std::fs::read(path) else {
+            return (UserSettings::default(), None);
+        };
+        let parsed = String::from_utf8(bytes)
+            .map_err(|_| (None, "config file is not valid UTF-8".to_string()))
+            .and_then(|text| Config::parse_keys(&text));
+        match parsed {
+            Ok((config, resolve)) => (
+                UserSettings {
+                    online: resolve.online.map(|(v, _)| v),
+                    api_url: resolve.api_url.map(|(v, _)| v),
+                    defaults: config,
+                },
+                None,
+            ),
+            Err((span, message)) => (
+                UserSettings::default(),
+                Some(ConfigError {
+                    path: path.to_path_buf(),
+                    span,
+                    message,
+                }),
+            ),
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/chainwarden/config.toml`, else `~/.config/chainwarden/config.toml`.
+pub fn user_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".config"))
+        })?;
+    Some(base.join("chainwarden").join("config.toml"))
+}
+
+fn parse_flag(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// A parse error: where (when known) and what.
+type ParseError = (Option<std::ops::Range<usize>>, String);
+
+/// The `[resolve]` keys as written, with their spans: what they may do depends on whose file
+/// it is.
+#[derive(Default)]
+struct ResolveKeys {
+    online: Option<(bool, Option<std::ops::Range<usize>>)>,
+    api_url: Option<(String, Option<std::ops::Range<usize>>)>,
 }
 
 /// A config file that could not be read: reported as a diagnostic on the file itself.
@@ -42,44 +170,127 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl Config {
-    /// Find and load the config under `root`. A broken file yields the defaults plus the error.
-    pub fn load(root: &Path) -> (Config, Option<ConfigError>) {
-        for loc in CONFIG_LOCATIONS {
-            let path = root.join(loc);
-            if let Ok(bytes) = std::fs::read(&path) {
-                let text = match String::from_utf8(bytes) {
-                    Ok(t) => t,
-                    Err(_) => {
-                        let err = ConfigError {
-                            path,
-                            span: None,
-                            message: "config file is not valid UTF-8".into(),
-                        };
-                        return (Config::default(), Some(err));
-                    }
-                };
-                return match Config::parse(&text) {
-                    Ok(c) => (c, None),
-                    Err((span, message)) => (
-                        Config::default(),
-                        Some(ConfigError {
-                            path,
-                            span,
-                            message,
-                        }),
-                    ),
-                };
-            }
-        }
-        (Config::default(), None)
+    /// The repository config file under `root`, if there is one.
+    pub fn find(root: &Path) -> Option<PathBuf> {
+        CONFIG_LOCATIONS
+            .iter()
+            .map(|loc| root.join(loc))
+            .find(|p| p.is_file())
     }
 
-    /// Parse config text. Unknown rule ids and bad values are errors, with their span.
+    /// Find and load the repository config under `root`. A broken file yields the defaults plus
+    /// the error. The result is offline until [`Config::apply_user`] says otherwise.
+    pub fn load(root: &Path) -> (Config, Option<ConfigError>) {
+        match Config::find(root) {
+            Some(path) => Config::load_file(&path),
+            None => (Config::default(), None),
+        }
+    }
+
+    /// Load one repository config file (what `check --config PATH` names). It may only narrow:
+    /// `[resolve] online = true` and endpoint keys are ignored with a warning.
+    pub fn load_file(path: &Path) -> (Config, Option<ConfigError>) {
+        let error = |span, message| {
+            Some(ConfigError {
+                path: path.to_path_buf(),
+                span,
+                message,
+            })
+        };
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return (Config::default(), error(None, format!("cannot read: {e}"))),
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return (
+                Config::default(),
+                error(None, "config file is not valid UTF-8".into()),
+            );
+        };
+        match Config::parse_keys(&text) {
+            Ok((mut config, resolve)) => {
+                config.narrow_network(path, resolve);
+                (config, None)
+            }
+            Err((span, message)) => (Config::default(), error(span, message)),
+        }
+    }
+
+    /// A repository's `[resolve]`: `online = false` turns the network off; anything that would
+    /// widen is ignored with one warning each.
+    fn narrow_network(&mut self, path: &Path, resolve: ResolveKeys) {
+        if let Some((online, span)) = resolve.online {
+            if online {
+                self.warnings.push(ConfigWarning {
+                    path: path.to_path_buf(),
+                    span,
+                    message: "`online = true` is ignored: a repository's configuration cannot \
+                              turn the network on (use --online, CHAINWARDEN_ONLINE=1, your user \
+                              config file or the editor's user setting)"
+                        .into(),
+                });
+            } else {
+                self.online_forbidden = true;
+            }
+        }
+        if let Some((url, span)) = resolve.api_url {
+            self.warnings.push(ConfigWarning {
+                path: path.to_path_buf(),
+                span,
+                message: format!(
+                    "`api-url = \"{url}\"` is ignored: only your own settings may choose where \
+                     credentials are sent (CHAINWARDEN_GITHUB_API or your user config file)"
+                ),
+            });
+        }
+    }
+
+    /// Put the user's settings under this repository config: the user's rule settings and
+    /// ignores apply where the repository says nothing; the network is on when the user turned
+    /// it on (`cli_online`, or [`UserSettings::online`]) and the repository did not turn it off.
+    pub fn apply_user(&mut self, user: &UserSettings, cli_online: bool) {
+        for (id, setting) in &user.defaults.rules {
+            self.rules.entry(id.clone()).or_insert(*setting);
+        }
+        if !user.defaults.ignore_patterns.is_empty() {
+            let mut patterns = user.defaults.ignore_patterns.clone();
+            patterns.extend(self.ignore_patterns.iter().cloned());
+            let mut builder = GlobSetBuilder::new();
+            for p in &patterns {
+                if let Ok(g) = Glob::new(p) {
+                    builder.add(g);
+                }
+            }
+            self.ignore = builder.build().ok();
+            self.ignore_patterns = patterns;
+        }
+        if self.trusted_owners.is_empty() {
+            self.trusted_owners = user.defaults.trusted_owners.clone();
+        }
+        self.set_online(cli_online || user.online.unwrap_or(false));
+        self.api_url = user.api_url.clone();
+    }
+
+    /// Turn the network on or off as the user asked, unless the repository turned it off.
+    pub fn set_online(&mut self, wanted: bool) {
+        self.online = wanted && !self.online_forbidden;
+    }
+
+    /// Parse repository config text (see [`Config::parse_keys`]): it may only narrow.
     pub fn parse(text: &str) -> Result<Config, (Option<std::ops::Range<usize>>, String)> {
+        let (mut config, resolve) = Config::parse_keys(text)?;
+        config.narrow_network(Path::new(CONFIG_LOCATIONS[0]), resolve);
+        Ok(config)
+    }
+
+    /// Parse config text. Unknown rule ids and bad values are errors, with their span. The
+    /// `[resolve]` keys are returned as written; the caller decides what they may do.
+    fn parse_keys(text: &str) -> Result<(Config, ResolveKeys), ParseError> {
         let doc: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| (e.span(), e.message().to_string()))?;
         let mut config = Config::default();
+        let mut resolve = ResolveKeys::default();
         let locate = |needle: &str| text.find(needle).map(|s| s..s + needle.len());
         for (key, value) in &doc {
             match key.as_str() {
@@ -140,19 +351,38 @@ impl Config {
                     config.trusted_owners = owners.unwrap_or_default();
                 }
                 "resolve" => {
-                    config.online = value
-                        .get("online")
-                        .and_then(|v| v.as_bool())
-                        .unwrap_or(false);
-                    config.api_url = value
-                        .get("api-url")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string);
+                    let table = value
+                        .as_table()
+                        .ok_or((locate("resolve"), "`resolve` must be a table".to_string()))?;
+                    for (key, v) in table {
+                        match key.as_str() {
+                            "online" => {
+                                let on = v.as_bool().ok_or((
+                                    locate("online"),
+                                    "`online` must be true or false".to_string(),
+                                ))?;
+                                resolve.online = Some((on, locate("online")));
+                            }
+                            "api-url" => {
+                                let url = v.as_str().ok_or((
+                                    locate("api-url"),
+                                    "`api-url` must be a string".to_string(),
+                                ))?;
+                                resolve.api_url = Some((url.trim().to_string(), locate("api-url")));
+                            }
+                            other => {
+                                return Err((
+                                    locate(other),
+                                    format!("unknown key `{other}` in [resolve]"),
+                                ))
+                            }
+                        }
+                    }
                 }
                 other => return Err((locate(other), format!("unknown section `{other}`"))),
             }
         }
-        Ok(config)
+        Ok((config, resolve))
     }
 
     /// Whether a path (relative to the workspace root) is excluded by `ignore`.

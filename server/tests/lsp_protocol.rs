@@ -80,7 +80,11 @@ impl Lsp {
         cmd.args(["lsp", "--stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(Stdio::inherit())
+            // No user settings of the machine running the tests (a test may set its own).
+            .env("XDG_CONFIG_HOME", "/nonexistent/chainwarden-test-config")
+            .env_remove("CHAINWARDEN_ONLINE")
+            .env_remove("CHAINWARDEN_GITHUB_API");
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
@@ -1301,6 +1305,75 @@ fn the_server_is_offline_unless_online_is_set() {
             usize::from(online),
             "online = {online}"
         );
+    }
+}
+
+/// SPEC §7.10 in the language server: a workspace's chainwarden.toml cannot turn the network
+/// on or choose where the user's token goes; it gets a warning on the ignored keys. With the
+/// user's editor setting on, only the user's endpoint is asked.
+#[test]
+fn a_workspace_config_cannot_turn_online_on_or_redirect_the_token() {
+    let token = "ghs_usertokenthatmustnotleak";
+    let (attacker, attacker_heads) =
+        common::recording_server(|_| common::http_ok("fedcba9876543210fedcba9876543210fedcba98"));
+    let (real, real_heads) =
+        common::recording_server(|_| common::http_ok("fedcba9876543210fedcba9876543210fedcba98"));
+    for editor_online in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let wf_dir = root.join(".github/workflows");
+        std::fs::create_dir_all(&wf_dir).unwrap();
+        std::fs::write(wf_dir.join("ci.yml"), UNKNOWN_ACTION_WF).unwrap();
+        let config = format!("[resolve]\nonline = true\napi-url = \"{attacker}\"\n");
+        std::fs::write(root.join("chainwarden.toml"), &config).unwrap();
+        let root_str = root.display().to_string();
+        let mut lsp = Lsp::start(Options {
+            root: Some(root_str.clone()),
+            env: vec![
+                ("CHAINWARDEN_GITHUB_API", real.clone()),
+                ("GITHUB_API_URL", real.clone()),
+                ("GITHUB_TOKEN", token.to_string()),
+                ("GH_TOKEN", token.to_string()),
+                ("XDG_CACHE_HOME", root.join("cache").display().to_string()),
+                ("HTTP_PROXY", String::new()),
+                ("HTTPS_PROXY", String::new()),
+                ("ALL_PROXY", String::new()),
+            ],
+            settings: json!({ "online": editor_online }),
+            ..Options::default()
+        });
+        // The ignored keys are warnings on the config file, at their lines.
+        let config_uri = format!("file://{root_str}/chainwarden.toml");
+        let m = lsp.wait_for("config warnings", |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == config_uri.as_str()
+        });
+        let diags = m["params"]["diagnostics"].as_array().unwrap();
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().all(|d| d["severity"] == 2), "{diags:?}");
+        assert_eq!(diags[0]["range"]["start"]["line"], 1);
+        assert_eq!(diags[1]["range"]["start"]["line"], 2);
+        let uri = format!("file://{root_str}/.github/workflows/ci.yml");
+        lsp.open(&uri, 1, UNKNOWN_ACTION_WF);
+        lsp.diagnostics(&uri, 1);
+        lsp.change(&uri, 2, json!([{ "text": UNKNOWN_ACTION_WF }]));
+        let diags = lsp.diagnostics(&uri, 2);
+        assert!(rules_of(&diags).contains(&"unpinned-ci-actions".to_string()));
+        lsp.shutdown();
+        assert_eq!(
+            attacker_heads.lock().unwrap().len(),
+            0,
+            "editor online = {editor_online}"
+        );
+        let real_asked = real_heads.lock().unwrap().clone();
+        if editor_online {
+            assert!(!real_asked.is_empty());
+            assert!(real_asked
+                .iter()
+                .all(|h| h.contains(&format!("authorization: bearer {token}"))));
+        } else {
+            assert!(real_asked.is_empty(), "{real_asked:?}");
+        }
     }
 }
 

@@ -27,6 +27,8 @@ fn check(dir: &std::path::Path, base: &str, extra: &[&str]) -> String {
         .args(extra)
         .env("CHAINWARDEN_GITHUB_API", base)
         .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("user-config"))
+        .env_remove("CHAINWARDEN_ONLINE")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
         .env_remove("HTTP_PROXY")
@@ -76,7 +78,7 @@ fn check_online_asks_once_and_caches() {
 }
 
 #[test]
-fn config_turns_online_on() {
+fn a_repository_config_cannot_turn_online_on() {
     let dir = workspace();
     std::fs::write(
         dir.path().join("chainwarden.toml"),
@@ -85,5 +87,5 @@ fn config_turns_online_on() {
     .unwrap();
     let (base, count) = listener();
     check(dir.path(), &base, &[]);
-    assert_eq!(count.load(Ordering::SeqCst), 1);
+    assert_eq!(count.load(Ordering::SeqCst), 0);
 }

@@ -1,7 +1,7 @@
 //! `chainwarden check`: walk, analyse on every core, print, optionally fix.
 
 use super::{output, Format};
-use crate::config::Config;
+use crate::config::{Config, UserSettings};
 use crate::engine::{self, Document};
 use crate::finding::{FileFinding, Severity};
 use crate::kind;
@@ -15,6 +15,17 @@ pub struct Options {
     pub fix: bool,
     pub online: bool,
     pub fail_on: Severity,
+    pub config: ConfigChoice,
+}
+
+/// Which repository configuration applies.
+pub enum ConfigChoice {
+    /// `chainwarden.toml` or `.github/chainwarden.toml` of the first named folder that has one.
+    Discover,
+    /// `--config PATH`: this file instead (e.g. the base branch's, on a pull request).
+    File(PathBuf),
+    /// `--no-config`: none.
+    None,
 }
 
 /// A file to analyse, and whether the user named it directly (errors on those exit 2).
@@ -49,12 +60,28 @@ pub fn run(opts: Options) -> i32 {
         })
         .cloned()
         .unwrap_or(cwd);
-    let (mut config, config_error) = Config::load(&root);
+    let (mut config, config_error) = match &opts.config {
+        ConfigChoice::Discover => Config::load(&root),
+        ConfigChoice::File(path) => Config::load_file(path),
+        ConfigChoice::None => (Config::default(), None),
+    };
     if let Some(err) = config_error {
         eprintln!("error: {err} (continuing with the default configuration)");
         hard_error = true;
     }
-    config.online |= opts.online;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let (user, user_error) = UserSettings::load();
+    if let Some(err) = user_error {
+        eprintln!("error: {err} (your user configuration is not applied)");
+        hard_error = true;
+    }
+    let wanted_online = opts.online || user.online.unwrap_or(false);
+    config.apply_user(&user, opts.online);
+    if wanted_online && !config.online {
+        eprintln!("note: the repository's configuration turns online resolution off");
+    }
 
     let mut targets = Vec::new();
     for p in &paths {

@@ -41,6 +41,14 @@ enum Command {
         /// Exit with 1 when a finding at or above this severity remains.
         #[arg(long, default_value = "low")]
         fail_on: String,
+        /// Use this configuration file instead of the repository's own chainwarden.toml (in CI,
+        /// the base branch's copy, so a pull request cannot change what is checked). Like the
+        /// repository's file it may narrow, never turn the network on.
+        #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+        config: Option<PathBuf>,
+        /// Ignore the repository's chainwarden.toml (defaults plus your user configuration).
+        #[arg(long)]
+        no_config: bool,
     },
     /// Show a rule's documentation.
     Explain { rule: String },
@@ -68,6 +76,8 @@ pub fn main() -> i32 {
             fix,
             online,
             fail_on,
+            config,
+            no_config,
         } => {
             let Some(fail_on) = crate::finding::Severity::parse(&fail_on) else {
                 eprintln!(
@@ -81,6 +91,11 @@ pub fn main() -> i32 {
                 fix,
                 online,
                 fail_on,
+                config: match (config, no_config) {
+                    (Some(path), _) => check::ConfigChoice::File(path),
+                    (None, true) => check::ConfigChoice::None,
+                    (None, false) => check::ConfigChoice::Discover,
+                },
             })
         }
         Command::Explain { rule } => match crate::rules::doc(&rule) {

@@ -323,6 +323,8 @@ impl LanguageServer for Backend {
             }
             None => pull_configuration(&self.state).await,
         }
+        // The user's own config file may have changed too.
+        self.state.load_configs().await;
         scan::refresh_all_open(&self.state).await;
     }
 

@@ -3,7 +3,7 @@
 
 use super::convert::{self, Lines};
 use super::document::{Document, Kept};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, ConfigWarning, UserSettings};
 use crate::engine::{self, MAX_ANALYSED_BYTES};
 use crate::finding::Finding;
 use crate::kind::{self, FileKind};
@@ -89,8 +89,12 @@ pub struct State {
     pub configs: DashMap<PathBuf, Config>,
     /// Config files that currently have a diagnostic.
     pub config_errors: DashMap<PathBuf, ()>,
-    /// `workspace/configuration` → `chainwarden.online`.
+    /// `workspace/configuration` → `chainwarden.online` (a user-level editor setting).
     pub online_override: RwLock<Option<bool>>,
+    /// The user's own settings (user config file, `CHAINWARDEN_*` variables), read at start
+    /// and whenever the configuration changes. Only these and the editor setting may turn the
+    /// network on; a workspace's chainwarden.toml may only turn it off.
+    pub user: RwLock<UserSettings>,
     /// Supported files on disk found by the workspace scan or the file watcher.
     pub known: DashMap<PathBuf, FileKind>,
     pub panic_on: Option<String>,
@@ -108,6 +112,7 @@ impl State {
             configs: DashMap::new(),
             config_errors: DashMap::new(),
             online_override: RwLock::new(None),
+            user: RwLock::new(UserSettings::default()),
             known: DashMap::new(),
             panic_on: std::env::var(TEST_PANIC_ENV).ok().filter(|s| !s.is_empty()),
         }
@@ -143,13 +148,17 @@ impl State {
             .max_by_key(|r| r.components().count())
     }
 
-    /// The config that applies to `path`, with the editor's `online` override.
+    /// The config that applies to `path`: the workspace's file over the user's settings, with
+    /// the editor's `online` setting deciding the network unless the workspace turned it off.
     pub fn config_for(&self, root: Option<&Path>) -> Config {
         let mut config = root
             .and_then(|r| self.configs.get(r).map(|c| c.clone()))
             .unwrap_or_default();
+        if let Ok(user) = self.user.read() {
+            config.apply_user(&user, false);
+        }
         if let Some(online) = self.online_override.read().ok().and_then(|o| *o) {
-            config.online = online;
+            config.set_online(online);
         }
         config
     }
@@ -363,8 +372,18 @@ impl State {
         self.publish(&snap, outcome).await;
     }
 
-    /// Load each root's config; a broken config becomes a diagnostic on the config file.
+    /// Load the user's settings and each root's config; a broken config becomes an error
+    /// diagnostic on the config file, a key a workspace may not set a warning there.
     pub async fn load_configs(self: &Arc<Self>) {
+        if let Ok((user, error)) = tokio::task::spawn_blocking(UserSettings::load).await {
+            if let Ok(mut u) = self.user.write() {
+                *u = user;
+            }
+            if let Some(error) = error {
+                self.publish_config_problems(&error.path.clone(), Some(&error), &[])
+                    .await;
+            }
+        }
         let roots = self.roots.read().map(|r| r.clone()).unwrap_or_default();
         for root in roots {
             let r = root.clone();
@@ -372,56 +391,77 @@ impl State {
             else {
                 continue;
             };
+            let warnings = config.warnings.clone();
             self.configs.insert(root.clone(), config);
+            let problem_path = error
+                .as_ref()
+                .map(|e| e.path.clone())
+                .or_else(|| warnings.first().map(|w| w.path.clone()));
             let stale: Vec<PathBuf> = self
                 .config_errors
                 .iter()
                 .map(|e| e.key().clone())
-                .filter(|p| p.starts_with(&root))
+                .filter(|p| p.starts_with(&root) && problem_path.as_ref() != Some(p))
                 .collect();
             for path in stale {
-                if error.as_ref().is_some_and(|e| e.path == path) {
-                    continue;
-                }
                 self.config_errors.remove(&path);
                 if let Some(uri) = Uri::from_file_path(&path) {
                     self.clear(&uri).await;
                 }
             }
-            if let Some(error) = error {
-                self.publish_config_error(&error).await;
+            if let Some(path) = problem_path {
+                self.publish_config_problems(&path, error.as_ref(), &warnings)
+                    .await;
             }
         }
     }
 
-    async fn publish_config_error(self: &Arc<Self>, error: &ConfigError) {
-        let Some(uri) = Uri::from_file_path(&error.path) else {
+    /// Publish a config file's error and ignored keys as its diagnostics (and log them).
+    async fn publish_config_problems(
+        self: &Arc<Self>,
+        path: &Path,
+        error: Option<&ConfigError>,
+        warnings: &[ConfigWarning],
+    ) {
+        let Some(uri) = Uri::from_file_path(path) else {
             return;
         };
-        let text = std::fs::read(&error.path)
+        let text = std::fs::read(path)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
         let lines = Lines::new(&text, self.encoding());
-        let diagnostic = Diagnostic {
-            range: error
-                .span
-                .as_ref()
-                .map(|s| lines.range(s))
-                .unwrap_or_default(),
-            severity: Some(DiagnosticSeverity::ERROR),
+        let diagnostic = |span: &Option<std::ops::Range<usize>>, severity, message| Diagnostic {
+            range: span.as_ref().map(|s| lines.range(s)).unwrap_or_default(),
+            severity: Some(severity),
             source: Some(convert::SOURCE.to_string()),
-            message: format!(
-                "{} (chainwarden uses its defaults until this is fixed)",
-                error.message
-            ),
+            message,
             ..Diagnostic::default()
         };
-        self.log(MessageType::WARNING, error.to_string()).await;
-        self.config_errors.insert(error.path.clone(), ());
+        let mut diagnostics = Vec::new();
+        if let Some(error) = error {
+            self.log(MessageType::WARNING, error.to_string()).await;
+            diagnostics.push(diagnostic(
+                &error.span,
+                DiagnosticSeverity::ERROR,
+                format!(
+                    "{} (chainwarden uses its defaults until this is fixed)",
+                    error.message
+                ),
+            ));
+        }
+        for warning in warnings {
+            self.log(MessageType::WARNING, warning.to_string()).await;
+            diagnostics.push(diagnostic(
+                &warning.span,
+                DiagnosticSeverity::WARNING,
+                warning.message.clone(),
+            ));
+        }
+        self.config_errors.insert(path.to_path_buf(), ());
         let _guard = self.publish_lock.lock().await;
         let version = self.current_version(&uri);
         self.client
-            .publish_diagnostics(uri, vec![diagnostic], version)
+            .publish_diagnostics(uri, diagnostics, version)
             .await;
     }
 }

@@ -4,6 +4,7 @@
 //! ([`tags`]) and then any [`PinSource`] the shell put into the workspace facts (the online
 //! resolver's cache). The engine itself never does I/O.
 
+pub mod http;
 pub mod online;
 pub mod tags;
 

@@ -6,8 +6,13 @@
 //! for every action ref the built-in table does not know, keeps the answers in an on-disk cache
 //! and hands the engine a [`PinSource`] that only reads that cache. A rate limit, a bad token or
 //! an unreachable server stops the asking for the rest of the run, with one message on stderr.
-//! The token is sent as `Authorization: Bearer` and never printed.
+//!
+//! The API base comes from the user's settings only (never from a repository's file), and the
+//! token is bound to the host it belongs to ([`token_for`]): it is sent as `Authorization:
+//! Bearer` to that origin only (redirects elsewhere drop it, see [`super::http`]) and never
+//! printed.
 
+use super::http::{Credential, Http};
 use super::{tags, PinSource};
 use crate::config::Config;
 use regex::Regex;
@@ -18,8 +23,6 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub const DEFAULT_API: &str = "https://api.github.com";
-/// Environment variable that overrides the API base (GitHub Enterprise, tests).
-pub const API_ENV: &str = "CHAINWARDEN_GITHUB_API";
 /// Cached answers older than this are asked again (tags like `v4` move).
 const CACHE_TTL_SECS: u64 = 7 * 24 * 3600;
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -51,9 +54,9 @@ struct RunState {
 /// One API endpoint's resolver with its cache. Shared by every file of a run.
 pub struct Online {
     base: String,
-    token: Option<String>,
+    credential: Option<Credential>,
     cache_path: Option<PathBuf>,
-    agent: ureq::Agent,
+    http: Http,
     state: Mutex<RunState>,
 }
 
@@ -62,7 +65,7 @@ impl std::fmt::Debug for Online {
         // Never the token.
         f.debug_struct("Online")
             .field("base", &self.base)
-            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("credential", &self.credential)
             .finish()
     }
 }
@@ -115,24 +118,46 @@ pub fn default_cache_path() -> Option<PathBuf> {
     Some(base.join("chainwarden").join("pins.json"))
 }
 
-/// The API base: `CHAINWARDEN_GITHUB_API`, else `[resolve] api-url`, else api.github.com.
+/// The API base the user chose (`CHAINWARDEN_GITHUB_API` or `[resolve] api-url` of the user
+/// config, both in [`Config::api_url`]), else api.github.com.
 pub fn api_base(config: &Config) -> String {
-    std::env::var(API_ENV)
-        .ok()
+    config
+        .api_url
+        .as_deref()
         .filter(|v| !v.trim().is_empty())
-        .or_else(|| config.api_url.clone())
-        .unwrap_or_else(|| DEFAULT_API.to_string())
+        .unwrap_or(DEFAULT_API)
         .trim()
         .trim_end_matches('/')
         .to_string()
 }
 
-fn token_from_env() -> Option<String> {
-    ["GITHUB_TOKEN", "GH_TOKEN"]
-        .iter()
-        .filter_map(|k| std::env::var(k).ok())
-        .map(|t| t.trim().to_string())
-        .find(|t| !t.is_empty())
+/// The token that belongs to `base`, from `env` (a variable's value by name):
+/// - `CHAINWARDEN_GITHUB_TOKEN`: the user's token for the endpoint they configured;
+/// - `GITHUB_TOKEN`/`GH_TOKEN`: github.com's, so only for api.github.com, or for the API of
+///   the GitHub Enterprise server whose runner set `GITHUB_API_URL` to this very base;
+/// - `GH_ENTERPRISE_TOKEN`/`GITHUB_ENTERPRISE_TOKEN`: for a base other than api.github.com.
+pub fn token_for(base: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let get = |k: &str| {
+        env(k)
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
+    if let Some(t) = get("CHAINWARDEN_GITHUB_TOKEN") {
+        return Some(t);
+    }
+    let base = base.trim_end_matches('/');
+    let is_github = super::http::Origin::of(base)
+        .is_some_and(|o| o.host() == "api.github.com" && base.starts_with("https://"));
+    let runner_api = get("GITHUB_API_URL").is_some_and(|u| u.trim_end_matches('/') == base);
+    if is_github || runner_api {
+        if let Some(t) = get("GITHUB_TOKEN").or_else(|| get("GH_TOKEN")) {
+            return Some(t);
+        }
+    }
+    if !is_github {
+        return get("GH_ENTERPRISE_TOKEN").or_else(|| get("GITHUB_ENTERPRISE_TOKEN"));
+    }
+    None
 }
 
 impl Online {
@@ -142,24 +167,18 @@ impl Online {
         cache_path: Option<PathBuf>,
         timeout: Duration,
     ) -> Online {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(timeout))
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(3)
-            .user_agent(concat!("chainwarden/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let base = base.trim_end_matches('/').to_string();
+        let credential = token.and_then(|t| Credential::for_url(&base, format!("Bearer {t}")));
         let cache = cache_path
             .as_ref()
             .and_then(|p| std::fs::read(p).ok())
             .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
             .unwrap_or_default();
         Online {
-            base: base.trim_end_matches('/').to_string(),
-            token,
+            base,
+            credential,
             cache_path,
-            agent,
+            http: Http::new(timeout),
             state: Mutex::new(RunState {
                 cache,
                 ..RunState::default()
@@ -174,15 +193,11 @@ impl Online {
     /// Ask the API once for `repo`'s `git_ref`.
     pub fn fetch(&self, repo: &str, git_ref: &str) -> Answer {
         let url = format!("{}/repos/{}/commits/{}", self.base, repo_key(repo), git_ref);
-        let mut req = self
-            .agent
-            .get(&url)
-            .header("Accept", "application/vnd.github.sha")
-            .header("X-GitHub-Api-Version", "2022-11-28");
-        if let Some(token) = &self.token {
-            req = req.header("Authorization", &format!("Bearer {token}"));
-        }
-        let mut resp = match req.call() {
+        let headers = [
+            ("Accept", "application/vnd.github.sha"),
+            ("X-GitHub-Api-Version", "2022-11-28"),
+        ];
+        let mut resp = match self.http.get(&url, &headers, self.credential.as_ref()) {
             Ok(r) => r,
             Err(e) => {
                 return Answer::Stop(format!(
@@ -203,7 +218,7 @@ impl Online {
                 ))
             }
             403 | 429 => {
-                let hint = if self.token.is_some() {
+                let hint = if self.credential.is_some() {
                     ""
                 } else {
                     "; set GITHUB_TOKEN for a higher limit"
@@ -399,7 +414,7 @@ pub fn pins_for(config: &Config, text: &str) -> Option<Arc<dyn PinSource>> {
             .or_insert_with(|| {
                 Arc::new(Online::new(
                     &base,
-                    token_from_env(),
+                    token_for(&base, |k| std::env::var(k).ok()),
                     default_cache_path(),
                     TIMEOUT,
                 ))
@@ -614,6 +629,51 @@ mod tests {
                 ("acme/deploy".to_string(), "main".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn tokens_go_only_to_the_host_they_belong_to() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let gh = env(&[("GITHUB_TOKEN", "ghs_a"), ("GH_TOKEN", "gho_b")]);
+        assert_eq!(token_for(DEFAULT_API, gh).as_deref(), Some("ghs_a"));
+        assert_eq!(
+            token_for("https://api.github.com/", gh).as_deref(),
+            Some("ghs_a")
+        );
+        // github.com's token never goes to another host, nor over plain http.
+        assert_eq!(token_for("http://127.0.0.1:9", gh), None);
+        assert_eq!(token_for("https://ghe.example/api/v3", gh), None);
+        assert_eq!(token_for("http://api.github.com", gh), None);
+        // A GitHub Enterprise runner's own API gets the runner's token.
+        let runner = env(&[
+            ("GITHUB_TOKEN", "ghs_a"),
+            ("GITHUB_API_URL", "https://ghe.example/api/v3"),
+        ]);
+        assert_eq!(
+            token_for("https://ghe.example/api/v3", runner).as_deref(),
+            Some("ghs_a")
+        );
+        assert_eq!(token_for("https://other.example/api/v3", runner), None);
+        let ghe = env(&[("GH_ENTERPRISE_TOKEN", "e"), ("GITHUB_TOKEN", "ghs_a")]);
+        assert_eq!(
+            token_for("https://ghe.example/api/v3", ghe).as_deref(),
+            Some("e")
+        );
+        assert_eq!(token_for(DEFAULT_API, ghe).as_deref(), Some("ghs_a"));
+        // The user's own token for the endpoint they chose.
+        let own = env(&[("CHAINWARDEN_GITHUB_TOKEN", "mine")]);
+        assert_eq!(
+            token_for("http://127.0.0.1:9", own).as_deref(),
+            Some("mine")
+        );
+        assert_eq!(token_for(DEFAULT_API, env(&[])), None);
     }
 
     #[test]

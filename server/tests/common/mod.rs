@@ -94,3 +94,45 @@ pub fn seeded_random(base: u64) -> impl FnMut(usize) -> usize {
         (seed % n.max(1) as u64) as usize
     }
 }
+
+/// A fake HTTP server on 127.0.0.1 that records every request head (lower-cased) and answers
+/// with `reply(path)`, a whole HTTP response. Returns its base URL and the recorded heads.
+pub fn recording_server(
+    reply: impl Fn(&str) -> String + Send + 'static,
+) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heads = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+                head.push_str(&line.to_ascii_lowercase());
+            }
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            heads.lock().unwrap().push(head);
+            let _ = stream.write_all(reply(&path).as_bytes());
+        }
+    });
+    (base, seen)
+}
+
+/// An HTTP 200 response with `body`.
+pub fn http_ok(body: &str) -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// An HTTP 302 response to `location`.
+pub fn http_redirect(location: &str) -> String {
+    format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+}

@@ -111,7 +111,7 @@ fn check_repo(ctx: &Ctx, uses: &Uses, r: &RepoRef, out: &mut Vec<Finding>) {
                 format!("{} is not in the built-in tag table", r.slug())
             };
             f = f.note(format!(
-                "{why}; enable online resolution (`[resolve] online = true`) or pin the commit by hand."
+                "{why}; enable online resolution (`--online`, `CHAINWARDEN_ONLINE=1`, or `online = true` in your user config) or pin the commit by hand."
             ));
         }
     }
