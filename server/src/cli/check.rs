@@ -28,6 +28,8 @@ pub struct Checked {
     pub path: PathBuf,
     pub text: String,
     pub findings: Vec<FileFinding>,
+    /// Fixes `--fix` applied to the file.
+    pub fixes: usize,
 }
 
 pub fn run(opts: Options) -> i32 {
@@ -128,8 +130,12 @@ pub fn run(opts: Options) -> i32 {
     let mut results = results.into_inner().unwrap();
     results.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let out = output::render(opts.format, &results);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let out = output::render(opts.format, &results, &output::report_root(&paths, &cwd));
     print!("{out}");
+    if opts.fix {
+        eprintln!("{}", output::applied_fixes(&results));
+    }
     if hard_error {
         return 2;
     }
@@ -204,18 +210,20 @@ fn check_file(
         facts.pins = crate::resolve::online::pins_for(config, &text);
     }
     let mut text = text;
+    let mut fixes = 0;
     if fix {
         let doc = Document {
             path: &display,
             kind,
             text: &text,
         };
-        let fixed = engine::fix_all(&doc, &facts, config);
+        let (fixed, applied) = engine::fix_all_counted(&doc, &facts, config);
         if fixed != text {
             std::fs::write(path, &fixed)
                 .map_err(|e| format!("cannot write fixes: {}", describe_io_error(&e)))?;
             eprintln!("fixed: {}", display.display());
             text = fixed;
+            fixes = applied;
         }
     }
     let doc = Document {
@@ -234,5 +242,6 @@ fn check_file(
         path: display,
         text,
         findings,
+        fixes,
     }))
 }
