@@ -83,3 +83,33 @@ fn the_root_config_ignores_test_data_only() {
         "rules turned off for the whole repository: {off:?}; justify a finding where it is"
     );
 }
+
+/// The README's prerequisites name the Rust version the workspace declares, and how to install.
+#[test]
+fn the_readme_states_the_declared_rust_version_and_how_to_install() {
+    let root = repository_root();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("the workspace declares its rust-version");
+    assert_eq!(
+        env!("CARGO_PKG_RUST_VERSION"),
+        version,
+        "the crate inherits it"
+    );
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for needle in [
+        format!("Rust {version} or newer"),
+        "cargo install --locked --path server".to_string(),
+        "chainwarden check --help".to_string(),
+        "python3-venv".to_string(),
+        "unshare -n".to_string(),
+    ] {
+        assert!(
+            readme.contains(&needle),
+            "README.md should mention `{needle}`"
+        );
+    }
+}
