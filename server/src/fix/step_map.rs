@@ -60,7 +60,7 @@ pub fn yaml_value(v: &str) -> String {
 /// closing bracket or key. A block node closed by a dedent can span comment lines after its last
 /// entry (tree-sitter's quirk, which the fast reader reproduces); those comments belong to what
 /// follows, so the end is found through the last entry instead of the node's span.
-fn content_end(text: &str, node: &YNode) -> usize {
+pub fn content_end(text: &str, node: &YNode) -> usize {
     let flow = text[node.span.clone()].starts_with(['{', '[']);
     match &node.kind {
         YKind::Map(pairs) if !flow => match pairs.last() {
@@ -76,7 +76,7 @@ fn content_end(text: &str, node: &YNode) -> usize {
 }
 
 /// [`content_end`] of a pair: its value's, or its key's when it has none.
-fn pair_end(text: &str, pair: &Pair) -> usize {
+pub fn pair_end(text: &str, pair: &Pair) -> usize {
     match &pair.value {
         Some(v) => content_end(text, v),
         None => pair.key_span.end,
