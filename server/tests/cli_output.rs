@@ -243,3 +243,46 @@ fn check_help_describes_paths_fail_on_formats_and_exit_codes() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("low, medium, high, critical"));
 }
+
+#[test]
+fn a_workflow_named_from_inside_github_workflows_is_still_a_workflow() {
+    let dir = workspace(&[
+        ("repo/.github/workflows/bad.yml", FINDINGS),
+        ("repo/.git/HEAD", "ref: refs/heads/main\n"),
+    ]);
+    let repo = dir.path().join("repo");
+    for (cwd, arg) in [
+        (repo.join(".github/workflows"), "bad.yml"),
+        (repo.join(".github"), "workflows"),
+    ] {
+        let out = check(&cwd, &[arg]);
+        assert_eq!(out.status.code(), Some(1), "{arg}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("4 findings in 1 file scanned"),
+            "{arg}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_is_no_crash() {
+    // More output than a pipe holds, so the write fails whenever the reader leaves.
+    let mut steps = String::new();
+    for _ in 0..600 {
+        steps.push_str("      - uses: actions/setup-node@v4\n");
+    }
+    let text = CLEAN.replace("      - run: echo hi\n", &steps);
+    let dir = workspace(&[(".github/workflows/many.yml", &text)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chainwarden"))
+        .current_dir(dir.path())
+        .arg("check")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

@@ -99,6 +99,13 @@ enum Command {
     },
 }
 
+/// Write to stdout; a reader that went away (`chainwarden check | head`) is no error.
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -131,7 +138,10 @@ pub fn main() -> i32 {
         }
         Command::Explain { rule } => match crate::rules::doc(&rule) {
             Some(d) => {
-                println!("{} ({})\n{}\n\n{}", d.id, d.severity, d.title, d.body);
+                print_stdout(&format!(
+                    "{} ({})\n{}\n\n{}\n",
+                    d.id, d.severity, d.title, d.body
+                ));
                 0
             }
             None => {
@@ -140,9 +150,11 @@ pub fn main() -> i32 {
             }
         },
         Command::Rules => {
-            for d in crate::rules::all() {
-                println!("{:<34} {:<9} {}", d.id, d.severity.as_str(), d.title);
-            }
+            let list: String = crate::rules::all()
+                .iter()
+                .map(|d| format!("{:<34} {:<9} {}\n", d.id, d.severity.as_str(), d.title))
+                .collect();
+            print_stdout(&list);
             0
         }
         Command::Lsp { .. } => crate::lsp::run(),

@@ -97,7 +97,8 @@ fn summary(results: &[Checked]) -> String {
     if findings.is_empty() {
         return if scanned == 0 {
             "No files to check: chainwarden reads GitHub workflows and actions, Dockerfiles, \
-             compose files, package.json and JS/TS files.\n"
+             compose files, package.json and JS/TS files, and skips what .gitignore or \
+             chainwarden.toml's `ignore` leaves out.\n"
                 .to_string()
         } else {
             format!(
@@ -289,7 +290,7 @@ fn json(results: &[Checked]) -> String {
 
 /// `path` made absolute against `cwd`, with `.` and `..` resolved by name (symbolic links are
 /// kept as written, so a path and the root found above it agree).
-fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in cwd.join(path).components() {
         match c {
