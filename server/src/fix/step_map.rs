@@ -141,7 +141,7 @@ pub fn add_step_entries(
                 }
                 let first = pairs.first()?;
                 let last = pairs.last()?;
-                let at = end_of_line(text, pair_end(text, last) - 1);
+                let at = end_of_line(text, pair_end(text, last).saturating_sub(1));
                 (at, column_of(text, first.key_span.start), String::new())
             }
         },
@@ -151,7 +151,7 @@ pub fn add_step_entries(
                 .pair("uses")
                 .filter(|_| key == "with")
                 .or(step_pairs.last())?;
-            let at = end_of_line(text, pair_end(text, anchor) - 1);
+            let at = end_of_line(text, pair_end(text, anchor).saturating_sub(1));
             let indent = step_indent + wf.indent_unit;
             (
                 at,
@@ -197,6 +197,8 @@ fn add_flow_entries(
         format!("{key}: {{{list}}}")
     };
     Some(match pairs.last() {
+        // `{a: 1, b: }`: after `b` would land between the key and its colon.
+        Some(last) if last.value.is_none() => return None,
         Some(last) => Edit::insert(pair_end(text, last), format!(", {addition}")),
         None => Edit::insert(span.start + 1, addition),
     })
@@ -276,6 +278,10 @@ mod tests {
                 "      - {uses: a/b@v1, name: x, with: {A: b}}\n      - run: make\n",
             ),
             ("      - {uses: a/b@v1, with: {}}\n", "      - {uses: a/b@v1, with: {A: b}}\n"),
+            (
+                "      - {uses: a/b@v1,\n         name: x}\n",
+                "      - {uses: a/b@v1,\n         name: x, with: {A: b}}\n",
+            ),
             // CRLF line endings.
             (
                 "      - uses: a/b@v1\r\n      # next\r\n      - run: make\r\n",
@@ -305,6 +311,19 @@ mod tests {
             add(t, "with").unwrap(),
             "jobs:\n  j:\n    steps:\n      - uses: a/b@v1\n        with:\n          x: 1\n          A: b\n      # build\n      - run: make\n"
         );
+    }
+
+    #[test]
+    fn no_entries_where_they_could_not_be_placed_safely() {
+        let head = "jobs:\n  j:\n    steps:\n";
+        for step in [
+            "      - {uses: a/b@v1, name: }\n",
+            "      - {uses: a/b@v1, # c\n         name: x}\n",
+            "      - uses: a/b@v1\n        with: &w\n          x: 1\n",
+            "      - uses: a/b@v1\n        with: x\n",
+        ] {
+            assert_eq!(add(&format!("{head}{step}"), "with"), None, "{step:?}");
+        }
     }
 
     /// Through the engine: `checkout-persist-credentials`'s fix, applied by `fix_all`.
