@@ -286,3 +286,21 @@ fn a_reader_that_goes_away_is_no_crash() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+#[test]
+fn github_annotations_name_files_from_the_repository_root() {
+    let dir = workspace(&[
+        ("repo/.github/workflows/bad.yml", FINDINGS),
+        ("repo/.git/HEAD", "ref: refs/heads/main\n"),
+    ]);
+    let repo = dir.path().join("repo");
+    for (cwd, arg) in [(repo.clone(), "."), (repo.join(".github"), "workflows")] {
+        let out = stdout(&check(&cwd, &[arg, "--format", "github"]));
+        assert_eq!(out.lines().count(), 4, "{out}");
+        assert!(
+            out.lines()
+                .all(|l| l.contains(" file=.github/workflows/bad.yml,line=")),
+            "{arg}: {out}"
+        );
+    }
+}

@@ -25,7 +25,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for GitHub code scanning (paths relative to the repository root).
     Sarif,
-    /// GitHub Actions workflow commands (`::error file=…`): annotations on a pull request.
+    /// GitHub Actions workflow commands (`::error file=…`, paths from the repository root):
+    /// annotations on a pull request.
     Github,
 }
 

@@ -15,7 +15,7 @@ pub fn render(format: Format, results: &[Checked], root: &Path) -> String {
         Format::Text => text(results),
         Format::Json => json(results),
         Format::Sarif => sarif(results, root),
-        Format::Github => github(results),
+        Format::Github => github(results, root),
     }
 }
 
@@ -476,10 +476,18 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 /// GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per finding.
-fn github(results: &[Checked]) -> String {
+/// Paths are relative to `root`, the repository, as GitHub reads them (whatever the folder the
+/// step ran in).
+fn github(results: &[Checked], root: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let root = absolute(&cwd, root);
     let mut out = String::new();
     for c in results {
         let idx = LineIndex::new(&c.text);
+        let file = absolute(&cwd, &c.path);
+        let file = file
+            .strip_prefix(&root)
+            .map_or(c.path.to_string_lossy(), |p| p.to_string_lossy());
         for ff in &c.findings {
             let f = &ff.finding;
             let (line, col) = pos(&idx, &c.text, f.span.start);
@@ -492,7 +500,7 @@ fn github(results: &[Checked]) -> String {
             let _ = writeln!(
                 out,
                 "::{command} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}",
-                escape_property(&c.path.to_string_lossy()),
+                escape_property(&file.replace('\\', "/")),
                 escape_property(&format!("{} ({})", f.rule, f.severity)),
                 escape_data(&f.message),
             );
