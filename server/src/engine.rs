@@ -123,7 +123,13 @@ pub fn ignore_fix(doc: &Document, f: &Finding) -> Option<Fix> {
 /// Apply the preferred fix of every finding, re-analysing until nothing more can be fixed.
 /// Returns the new text (unchanged when there was nothing to fix).
 pub fn fix_all(doc: &Document, facts: &Facts, config: &Config) -> String {
+    fix_all_counted(doc, facts, config).0
+}
+
+/// [`fix_all`], with how many fixes were applied (over every round).
+pub fn fix_all_counted(doc: &Document, facts: &Facts, config: &Config) -> (String, usize) {
     let mut text = doc.text.to_string();
+    let mut applied = 0;
     for _round in 0..8 {
         let current = Document {
             path: doc.path,
@@ -131,22 +137,34 @@ pub fn fix_all(doc: &Document, facts: &Facts, config: &Config) -> String {
             text: &text,
         };
         let findings = analyze_text(&current, facts, config);
-        let edits = non_overlapping_fix_edits(&findings);
+        let (edits, fixes) = non_overlapping_fixes(&findings);
         if edits.is_empty() {
             break;
         }
         match apply_edits(&text, &edits) {
-            Ok(new_text) if new_text != text => text = new_text,
+            Ok(new_text) if new_text != text => {
+                text = new_text;
+                applied += fixes;
+            }
             _ => break,
         }
     }
-    text
+    (text, applied)
 }
 
 /// The edits of each finding's preferred fix, skipping whole fixes that overlap an earlier one.
 pub fn non_overlapping_fix_edits(findings: &[Finding]) -> Vec<Edit> {
+    non_overlapping_fixes(findings).0
+}
+
+/// [`non_overlapping_fix_edits`], with how many fixes those edits make up.
+fn non_overlapping_fixes(findings: &[Finding]) -> (Vec<Edit>, usize) {
     let mut taken: Vec<Edit> = Vec::new();
+    let mut fixes = 0;
     for fix in findings.iter().filter_map(|f| f.fixes.first()) {
+        if fix.edits.is_empty() {
+            continue;
+        }
         let overlaps = fix.edits.iter().any(|e| {
             taken.iter().any(|t| {
                 (e.span.start < t.span.end && t.span.start < e.span.end)
@@ -155,7 +173,8 @@ pub fn non_overlapping_fix_edits(findings: &[Finding]) -> Vec<Edit> {
         });
         if !overlaps {
             taken.extend(fix.edits.iter().cloned());
+            fixes += 1;
         }
     }
-    taken
+    (taken, fixes)
 }

@@ -72,6 +72,8 @@ struct Lsp {
     init_result: Value,
     /// Every message from the server, in arrival order.
     log: Arc<Mutex<Vec<Value>>>,
+    /// What the server wrote to stderr: shown when a test fails, kept out of passing logs.
+    stderr: Arc<Mutex<String>>,
 }
 
 impl Lsp {
@@ -80,7 +82,7 @@ impl Lsp {
         cmd.args(["lsp", "--stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             // No user settings of the machine running the tests (a test may set its own).
             .env("XDG_CONFIG_HOME", "/nonexistent/chainwarden-test-config")
             .env_remove("CHAINWARDEN_ONLINE")
@@ -89,6 +91,16 @@ impl Lsp {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start chainwarden lsp");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (server_stderr, stderr_writer) = (child.stderr.take().unwrap(), stderr.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(server_stderr).lines() {
+                let Ok(line) = line else { break };
+                let mut all = stderr_writer.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
         let stdin = Arc::new(Mutex::new(child.stdin.take().unwrap()));
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -125,6 +137,7 @@ impl Lsp {
             next_id: 0,
             init_result: Value::Null,
             log,
+            stderr,
         };
         let mut caps = json!({
             "textDocument": { "publishDiagnostics": { "versionSupport": true, "relatedInformation": true } },
@@ -265,6 +278,10 @@ impl Drop for Lsp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let stderr = self.stderr.lock().map(|s| s.clone()).unwrap_or_default();
+            eprintln!("--- chainwarden lsp stderr ---\n{stderr}--- end of stderr ---");
+        }
     }
 }
 
@@ -522,9 +539,14 @@ fn never_publishes_a_stale_version() {
 #[test]
 fn a_panic_in_one_analysis_does_not_kill_the_server() {
     let mut lsp = Lsp::start(Options {
-        env: vec![("CHAINWARDEN_TEST_PANIC_ON", "PANIC_HERE".to_string())],
+        env: vec![
+            ("CHAINWARDEN_TEST_PANIC_ON", "PANIC_HERE".to_string()),
+            // Even when asked for backtraces, a deliberate panic is one short line.
+            ("RUST_BACKTRACE", "1".to_string()),
+        ],
         ..Options::default()
     });
+    let stderr = lsp.stderr.clone();
     lsp.open(WF_URI, 1, "on: push\n# PANIC_HERE\n");
     let log = lsp.wait_for("a log message about the panic", |m| {
         m["method"] == "window/logMessage"
@@ -560,6 +582,28 @@ fn a_panic_in_one_analysis_does_not_kill_the_server() {
     assert!(unknown.get("error").is_some());
     lsp.notify("chainwarden/unknownNotification", json!({}));
     lsp.shutdown();
+    // The deliberate panics (analysis, hover) left one line each and no backtrace.
+    let deadline = Instant::now() + TIMEOUT;
+    let text = loop {
+        let text = stderr.lock().unwrap().clone();
+        let seen = ["(analysis) (deliberate", "(hover) (deliberate"]
+            .iter()
+            .all(|line| text.contains(line));
+        if seen || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    for place in ["analysis", "hover"] {
+        let line = format!("trigger found in the document ({place}) (deliberate, for the tests)");
+        assert!(text.contains(&line), "{line}:\n{text}");
+    }
+    for noise in ["panicked at", "stack backtrace", "RUST_BACKTRACE"] {
+        assert!(
+            !text.contains(noise),
+            "`{noise}` in the server's stderr:\n{text}"
+        );
+    }
 }
 
 #[test]

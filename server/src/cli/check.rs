@@ -39,6 +39,8 @@ pub struct Checked {
     pub path: PathBuf,
     pub text: String,
     pub findings: Vec<FileFinding>,
+    /// Fixes `--fix` applied to the file.
+    pub fixes: usize,
 }
 
 pub fn run(opts: Options) -> i32 {
@@ -49,6 +51,10 @@ pub fn run(opts: Options) -> i32 {
     };
     let mut hard_error = false;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let repo = Repo {
+        root: output::report_root(&paths, &cwd),
+        cwd: cwd.clone(),
+    };
     // The config comes from the first named folder that has one, else the current folder.
     let root = paths
         .iter()
@@ -94,7 +100,7 @@ pub fn run(opts: Options) -> i32 {
             }
         };
         if meta.is_file() {
-            if kind::detect(p).is_none() {
+            if repo.kind(p).is_none() {
                 eprintln!(
                     "warning: {}: not a file chainwarden understands; skipped",
                     p.display()
@@ -116,7 +122,7 @@ pub fn run(opts: Options) -> i32 {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                     let path = e.into_path();
                     let relative = path.strip_prefix(&root).unwrap_or(strip_dot(&path));
-                    if kind::detect(&path).is_some() && !config.is_ignored(relative) {
+                    if repo.kind(&path).is_some() && !config.is_ignored(relative) {
                         targets.push(Target { path, named: false });
                     }
                 }
@@ -138,7 +144,7 @@ pub fn run(opts: Options) -> i32 {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(t) = targets.get(i) else { break };
-                match check_file(&t.path, &root, &config, &facts, opts.fix) {
+                match check_file(&t.path, &repo, &root, &config, &facts, opts.fix) {
                     Ok(Some(c)) => results.lock().unwrap().push(c),
                     Ok(None) => {}
                     Err(msg) => {
@@ -155,8 +161,11 @@ pub fn run(opts: Options) -> i32 {
     let mut results = results.into_inner().unwrap();
     results.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let out = output::render(opts.format, &results);
-    print!("{out}");
+    let out = output::render(opts.format, &results, &repo.root);
+    super::print_stdout(&out);
+    if opts.fix {
+        eprintln!("{}", output::applied_fixes(&results));
+    }
     if hard_error {
         return 2;
     }
@@ -165,6 +174,27 @@ pub fn run(opts: Options) -> i32 {
         .flat_map(|c| &c.findings)
         .any(|f| f.finding.severity >= opts.fail_on);
     i32::from(failing)
+}
+
+/// The repository being checked (see [`output::report_root`]) and the current folder.
+struct Repo {
+    root: PathBuf,
+    cwd: PathBuf,
+}
+
+impl Repo {
+    /// The kind of a file, from its path as given or, for a YAML file whose path as given does
+    /// not say (`ci.yml` named inside `.github/workflows/`), from its path in the repository.
+    fn kind(&self, path: &Path) -> Option<kind::FileKind> {
+        kind::detect(path).or_else(|| {
+            let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+            if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+                return None;
+            }
+            let absolute = output::absolute(&self.cwd, path);
+            kind::detect(absolute.strip_prefix(&self.root).ok()?)
+        })
+    }
 }
 
 fn strip_dot(p: &Path) -> &Path {
@@ -207,12 +237,13 @@ impl FactsByFolder {
 
 fn check_file(
     path: &Path,
+    repo: &Repo,
     root: &Path,
     config: &Config,
     facts: &FactsByFolder,
     fix: bool,
 ) -> Result<Option<Checked>, String> {
-    let Some(kind) = kind::detect(path) else {
+    let Some(kind) = repo.kind(path) else {
         return Ok(None);
     };
     let bytes = std::fs::read(path).map_err(|e| describe_io_error(&e))?;
@@ -231,18 +262,20 @@ fn check_file(
         facts.pins = crate::resolve::online::pins_for(config, &text);
     }
     let mut text = text;
+    let mut fixes = 0;
     if fix {
         let doc = Document {
             path: &display,
             kind,
             text: &text,
         };
-        let fixed = engine::fix_all(&doc, &facts, config);
+        let (fixed, applied) = engine::fix_all_counted(&doc, &facts, config);
         if fixed != text {
             std::fs::write(path, &fixed)
                 .map_err(|e| format!("cannot write fixes: {}", describe_io_error(&e)))?;
             eprintln!("fixed: {}", display.display());
             text = fixed;
+            fixes = applied;
         }
     }
     let doc = Document {
@@ -261,5 +294,6 @@ fn check_file(
         path: display,
         text,
         findings,
+        fixes,
     }))
 }

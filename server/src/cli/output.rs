@@ -7,13 +7,15 @@ use crate::text::{Encoding, LineIndex};
 use serde::Serialize;
 use serde_json::json;
 use std::fmt::Write;
+use std::path::{Component, Path, PathBuf};
 
-pub fn render(format: Format, results: &[Checked]) -> String {
+/// `root` is what SARIF paths are relative to (see [`report_root`]).
+pub fn render(format: Format, results: &[Checked], root: &Path) -> String {
     match format {
         Format::Text => text(results),
         Format::Json => json(results),
-        Format::Sarif => sarif(results),
-        Format::Github => github(results),
+        Format::Sarif => sarif(results, root),
+        Format::Github => github(results, root),
     }
 }
 
@@ -76,15 +78,130 @@ fn text(results: &[Checked]) -> String {
             let _ = writeln!(out, "    {src}\n    {pad}{}", "^".repeat(width as usize));
         }
     }
-    let n: usize = results.iter().map(|c| c.findings.len()).sum();
-    let _ = writeln!(
-        out,
-        "{n} finding{} in {} file{}",
-        if n == 1 { "" } else { "s" },
-        results.len(),
-        if results.len() == 1 { "" } else { "s" }
-    );
+    out.push_str(&summary(results));
     out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How many rules the summary lists by name; the rest are counted.
+const SUMMARY_RULES: usize = 10;
+
+/// The end of the text report: findings by severity, files with findings of those scanned, how
+/// many `--fix` can fix, and for each rule (most severe first) the command that explains it.
+fn summary(results: &[Checked]) -> String {
+    let scanned = results.len();
+    let findings: Vec<_> = results.iter().flat_map(|c| &c.findings).collect();
+    if findings.is_empty() {
+        return if scanned == 0 {
+            "No files to check: chainwarden reads GitHub workflows and actions, Dockerfiles, \
+             compose files, package.json and JS/TS files, and skips what .gitignore or \
+             chainwarden.toml's `ignore` leaves out.\n"
+                .to_string()
+        } else {
+            format!(
+                "No findings in {} scanned.\n",
+                plural(scanned, "file", "files")
+            )
+        };
+    }
+    let with_findings = results.iter().filter(|c| !c.findings.is_empty()).count();
+    let files = if with_findings == scanned {
+        format!("{} scanned", plural(scanned, "file", "files"))
+    } else {
+        format!("{with_findings} of {scanned} files scanned")
+    };
+    let by_severity: Vec<String> = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ]
+    .into_iter()
+    .filter_map(|s| {
+        let n = findings.iter().filter(|f| f.finding.severity == s).count();
+        (n > 0).then(|| format!("{n} {s}"))
+    })
+    .collect();
+    let mut out = format!(
+        "\n{} in {files}: {}.\n",
+        plural(findings.len(), "finding", "findings"),
+        by_severity.join(", ")
+    );
+    let fixable = findings
+        .iter()
+        .filter(|f| !f.finding.fixes.is_empty())
+        .count();
+    if fixable > 0 {
+        let _ = writeln!(
+            out,
+            "{} can be fixed with `chainwarden check --fix`.",
+            if fixable == findings.len() {
+                format!("All {fixable}")
+            } else {
+                fixable.to_string()
+            }
+        );
+    }
+    // Per rule: (highest severity, count, fixable count).
+    let mut rules: Vec<(&str, Severity, usize, usize)> = Vec::new();
+    for f in &findings {
+        let f = &f.finding;
+        let fixable = usize::from(!f.fixes.is_empty());
+        match rules.iter_mut().find(|r| r.0 == f.rule) {
+            Some(r) => {
+                r.1 = r.1.max(f.severity);
+                r.2 += 1;
+                r.3 += fixable;
+            }
+            None => rules.push((f.rule, f.severity, 1, fixable)),
+        }
+    }
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+    let width = rules
+        .iter()
+        .take(SUMMARY_RULES)
+        .map(|r| r.0.len())
+        .max()
+        .unwrap_or(0);
+    out.push_str("What each rule means and how to fix it:\n");
+    for (rule, severity, n, fixable) in rules.iter().take(SUMMARY_RULES) {
+        let fixable = match *fixable {
+            0 => String::new(),
+            f if f == *n => ", fixable".to_string(),
+            f => format!(", {f} fixable"),
+        };
+        let _ = writeln!(
+            out,
+            "  chainwarden explain {rule:<width$}  # {}, {severity}{fixable}",
+            plural(*n, "finding", "findings")
+        );
+    }
+    if rules.len() > SUMMARY_RULES {
+        let more = rules.len() - SUMMARY_RULES;
+        let _ = writeln!(
+            out,
+            "  … and {more} more {} (`chainwarden explain <rule-id>` for any rule id above)",
+            if more == 1 { "rule" } else { "rules" }
+        );
+    }
+    out
+}
+
+/// What `--fix` did, for stderr: `Applied 7 fixes in 3 files.`
+pub fn applied_fixes(results: &[Checked]) -> String {
+    let fixes: usize = results.iter().map(|c| c.fixes).sum();
+    if fixes == 0 {
+        return "No fixes to apply.".to_string();
+    }
+    let files = results.iter().filter(|c| c.fixes > 0).count();
+    format!(
+        "Applied {} in {}.",
+        plural(fixes, "fix", "fixes"),
+        plural(files, "file", "files")
+    )
 }
 
 /// The JSON report. Fields are declared in alphabetical order, the order the format has always
@@ -171,8 +288,69 @@ fn json(results: &[Checked]) -> String {
     s
 }
 
+/// `path` made absolute against `cwd`, with `.` and `..` resolved by name (symbolic links are
+/// kept as written, so a path and the root found above it agree).
+pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The folder SARIF paths are relative to: the repository holding the first scanned path (the
+/// nearest folder above it with a `.git`), else that path itself (a file's folder), else the
+/// current folder. Code scanning maps results to files through it, whatever path was typed.
+pub fn report_root(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    let first = absolute(cwd, paths.first().map_or(Path::new("."), |p| p.as_path()));
+    let start = if first.is_dir() {
+        first.as_path()
+    } else {
+        first.parent().unwrap_or(cwd)
+    };
+    start
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .unwrap_or(start)
+        .to_path_buf()
+}
+
+/// A path as a URI reference: `/`-separated, every byte but unreserved ones percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// `file://` URI of an absolute path.
+fn file_uri(path: &Path) -> String {
+    let p = uri_path(path);
+    if p.starts_with('/') {
+        format!("file://{p}")
+    } else {
+        format!("file:///{p}")
+    }
+}
+
 /// SARIF 2.1.0 for GitHub code scanning: rule metadata, results, related locations and fixes.
-fn sarif(results: &[Checked]) -> String {
+/// Paths are relative to `root` (`uriBaseId` `%SRCROOT%`, which `originalUriBaseIds` gives as a
+/// file URI); a file outside it gets its absolute file URI.
+fn sarif(results: &[Checked], root: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let root = absolute(&cwd, root);
     let rules: Vec<_> = crate::rules::all()
         .iter()
         .map(|d| {
@@ -196,7 +374,11 @@ fn sarif(results: &[Checked]) -> String {
     let mut out_results = Vec::new();
     for c in results {
         let idx = LineIndex::new(&c.text);
-        let uri = c.path.to_string_lossy().replace('\\', "/");
+        let file = absolute(&cwd, &c.path);
+        let artifact = match file.strip_prefix(&root) {
+            Ok(relative) => json!({"uri": uri_path(relative), "uriBaseId": "%SRCROOT%"}),
+            Err(_) => json!({"uri": file_uri(&file)}),
+        };
         let region = |span: &std::ops::Range<usize>| {
             let (line, column) = pos(&idx, &c.text, span.start);
             let (end_line, end_column) = pos(&idx, &c.text, span.end);
@@ -210,7 +392,7 @@ fn sarif(results: &[Checked]) -> String {
                 .enumerate()
                 .map(|(i, r)| {
                     json!({"id": i, "message": {"text": r.message},
-                           "physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(&r.span)}})
+                           "physicalLocation": {"artifactLocation": artifact, "region": region(&r.span)}})
                 })
                 .collect();
             let fixes: Vec<_> = f
@@ -224,14 +406,14 @@ fn sarif(results: &[Checked]) -> String {
                         .map(|e| json!({"deletedRegion": region(&e.span), "insertedContent": {"text": e.new_text}}))
                         .collect();
                     json!({"description": {"text": fix.title},
-                           "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}]})
+                           "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}]})
                 })
                 .collect();
             let mut result = json!({
                 "ruleId": f.rule,
                 "level": sarif_level(f.severity),
                 "message": {"text": f.message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(&f.span)}}],
+                "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region(&f.span)}}],
                 "properties": {"severity": f.severity.as_str()},
             });
             if let Some(i) = rule_index(f.rule) {
@@ -246,6 +428,11 @@ fn sarif(results: &[Checked]) -> String {
             out_results.push(result);
         }
     }
+    // A base URI must end with `/` to be a folder.
+    let mut root_uri = file_uri(&root);
+    if !root_uri.ends_with('/') {
+        root_uri.push('/');
+    }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -256,6 +443,7 @@ fn sarif(results: &[Checked]) -> String {
                 "informationUri": "https://github.com/chainwarden/chainwarden",
                 "rules": rules,
             }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
             "columnKind": "unicodeCodePoints",
             "results": out_results,
         }],
@@ -288,10 +476,18 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 /// GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per finding.
-fn github(results: &[Checked]) -> String {
+/// Paths are relative to `root`, the repository, as GitHub reads them (whatever the folder the
+/// step ran in).
+fn github(results: &[Checked], root: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let root = absolute(&cwd, root);
     let mut out = String::new();
     for c in results {
         let idx = LineIndex::new(&c.text);
+        let file = absolute(&cwd, &c.path);
+        let file = file
+            .strip_prefix(&root)
+            .map_or(c.path.to_string_lossy(), |p| p.to_string_lossy());
         for ff in &c.findings {
             let f = &ff.finding;
             let (line, col) = pos(&idx, &c.text, f.span.start);
@@ -304,7 +500,7 @@ fn github(results: &[Checked]) -> String {
             let _ = writeln!(
                 out,
                 "::{command} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}",
-                escape_property(&c.path.to_string_lossy()),
+                escape_property(&file.replace('\\', "/")),
                 escape_property(&format!("{} ({})", f.rule, f.severity)),
                 escape_data(&f.message),
             );
@@ -321,4 +517,19 @@ fn escape_data(s: &str) -> String {
 
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sarif_uris_are_percent_encoded_and_normalised() {
+        assert_eq!(uri_path(Path::new("a b/ü#1.yml")), "a%20b/%C3%BC%231.yml");
+        assert_eq!(file_uri(Path::new("/r/x")), "file:///r/x");
+        assert_eq!(
+            absolute(Path::new("/r/sub"), Path::new("../.github/./w.yml")),
+            Path::new("/r/.github/w.yml")
+        );
+    }
 }

@@ -30,6 +30,7 @@ use crate::text::{Encoding, LineCol};
 /// Run the server on stdin/stdout until the client exits. Returns the process exit code.
 pub fn run() -> i32 {
     crate::memo::enable();
+    State::quiet_test_panics();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

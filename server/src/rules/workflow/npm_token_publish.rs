@@ -4,9 +4,10 @@
 use crate::engine::Ctx;
 use crate::finding::{Edit, Finding, Fix, Span};
 use crate::fix::permissions::{as_pairs, ensure_job_scopes, scopes_for_new_block};
+use crate::fix::step_map::{content_end, pair_end};
 use crate::model::job_facts::{secret_names_in, Act, JobFacts, SecretOrigin, WorkflowFacts};
 use crate::model::workflow::{end_of_line, Level, Workflow};
-use crate::syntax::yaml::YNode;
+use crate::syntax::yaml::{Pair, YNode};
 
 use super::install_scripts_with_secrets::ignore_scripts_edits;
 use super::trusted_publishing_npm_too_old::upgrade_edits;
@@ -205,13 +206,15 @@ fn whole_lines(text: &str, span: &Span) -> Option<Span> {
 fn removal(text: &str, parent: Option<&YNode>, key: &str, going: &[Span]) -> Option<Vec<Span>> {
     let pair = parent?.pair(key)?;
     let entries = pair.value.as_ref()?.as_map()?;
+    // Up to the end of the content: a block's span can cover the next step's comments.
+    let lines = |p: &Pair| whole_lines(text, &(p.span.start..pair_end(text, p)));
     if entries.iter().all(|e| going.contains(&e.span)) {
-        return Some(vec![whole_lines(text, &pair.span)?]);
+        return Some(vec![lines(pair)?]);
     }
-    going
+    entries
         .iter()
-        .filter(|g| entries.iter().any(|e| e.span == **g))
-        .map(|g| whole_lines(text, g))
+        .filter(|e| going.contains(&e.span))
+        .map(lines)
         .collect()
 }
 
@@ -266,7 +269,8 @@ fn trusted_publishing_fix(
                     if prefix.trim() != "-" {
                         return None;
                     }
-                    removals.push(start..end_of_line(text, st.span.end.saturating_sub(1)));
+                    let end = content_end(text, st.node);
+                    removals.push(start..end_of_line(text, end.saturating_sub(1)));
                 } else if run.is_block() {
                     removals.push(whole_lines(text, line)?);
                 } else {
