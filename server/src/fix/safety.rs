@@ -216,6 +216,8 @@ pub fn reads_var(text: &str, var: &str) -> bool {
         let before = &text[..start];
         let hit = before.ends_with('$')
             || before.ends_with("${")
+            || before.ends_with("${#")
+            || before.ends_with("${!")
             || before.ends_with("env.")
             || before.ends_with("env['")
             || before.ends_with("env[\"")
@@ -301,6 +303,8 @@ mod tests {
     fn variable_reads() {
         assert!(reads_var("echo $NPM_TOKEN", "NPM_TOKEN"));
         assert!(reads_var("x=${NPM_TOKEN}", "NPM_TOKEN"));
+        assert!(reads_var("${#NPM_TOKEN}", "NPM_TOKEN"));
+        assert!(reads_var("${NPM_TOKEN:-none}", "NPM_TOKEN"));
         assert!(reads_var("${{ env.NPM_TOKEN }}", "NPM_TOKEN"));
         assert!(reads_var("process.env.NPM_TOKEN", "NPM_TOKEN"));
         assert!(!reads_var("echo $NPM_TOKEN_X", "NPM_TOKEN"));
