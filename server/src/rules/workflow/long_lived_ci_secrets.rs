@@ -251,7 +251,7 @@ fn oidc_fix(
     }) {
         edits.push(Edit::replace(entry_lines(text, &kv.span)?, ""));
     }
-    let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)]);
+    let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)], ctx.facts);
     edits.extend(ensure_job_scopes(text, wf, job, &as_pairs(&wanted?))?);
     edits.extend(ignore_scripts_edits(ctx, wf, jf));
     Some(Fix {

@@ -435,6 +435,7 @@ fn trusted_publishing_fix(
         wf,
         jf,
         &[("contents", Level::Read), ("id-token", Level::Write)],
+        ctx.facts,
     )
     .ok_or("the job's permissions cannot be rewritten exactly")?;
     edits.extend(

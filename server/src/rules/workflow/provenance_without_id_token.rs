@@ -34,7 +34,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                         job.id
                     ),
                 );
-                let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)]);
+                let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)], ctx.facts);
                 let edits =
                     wanted.and_then(|w| ensure_job_scopes(ctx.doc.text, wf, job, &as_pairs(&w)));
                 if let Some(mut edits) = edits {
