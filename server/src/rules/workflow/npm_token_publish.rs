@@ -184,7 +184,8 @@ fn setup_note(ctx: &Ctx, jf: &JobFacts) -> String {
     format!(
         "Before applying: on npmjs.com open the package → Settings → Trusted publishing and add \
          GitHub Actions with this repository, workflow file `{file}`{env}. Trusted publishing \
-         needs npm 11.5.1 or newer (Node 22.14+). After the first successful publish, revoke the \
+         needs npm 11.5.1 or newer and Node 22.14 or newer (Node 22 bundles npm 10: the fix \
+         upgrades npm before the publish, or sets an older Node to 24). After the first successful publish, revoke the \
          old npm token and delete its secret. Installs in this job get `--ignore-scripts`, because \
          the job can now mint a publishing token; run a package's build script explicitly \
          (`npm rebuild <pkg>`) if it needs one."
