@@ -122,9 +122,7 @@ pub fn credential_push(text: &str, steps: &[Step], checkout: usize) -> Option<(S
         }
         if step.action().as_deref() == Some("actions/checkout") {
             // A later checkout of the same workspace replaces the credentials.
-            if step.with_value("path").is_none() {
-                return None;
-            }
+            step.with_value("path")?;
         }
         if let Some(p) = step_pushes(text, step) {
             return Some(p);

@@ -61,8 +61,10 @@ fn local_refs(text: &str) -> Vec<String> {
     out
 }
 
-static TEXT_CACHE: LazyLock<Mutex<BTreeMap<PathBuf, (Option<SystemTime>, u64, Arc<str>)>>> =
-    LazyLock::new(Default::default);
+/// A file's text with the modification time and size it was read at.
+type Cached = (Option<SystemTime>, u64, Arc<str>);
+
+static TEXT_CACHE: LazyLock<Mutex<BTreeMap<PathBuf, Cached>>> = LazyLock::new(Default::default);
 
 /// A file's text, from the cache while its size and modification time stay the same (the
 /// language server gathers facts on every analysis).
