@@ -455,7 +455,13 @@ fn trusted_publishing_fix(
         return Err(CANNOT.into());
     }
     Ok(Fix {
-        title: "Switch to npm trusted publishing".into(),
+        title: if wf.has_event("workflow_call") {
+            // A called workflow's jobs get at most what the calling job grants.
+            "Switch to npm trusted publishing (callers of this workflow must grant `id-token: write`)"
+                .into()
+        } else {
+            "Switch to npm trusted publishing".into()
+        },
         edits,
     })
 }
