@@ -2,7 +2,8 @@
 //! *working*, not only parsing.
 //!
 //! - [`credential_push`]: a later step of the job pushes with the credentials actions/checkout
-//!   persisted, so `persist-credentials: false` would break it.
+//!   persisted (`git push`, `gh pr create`, lerna/release-it, pushing actions), so
+//!   `persist-credentials: false` would break it.
 //! - [`node_npm`] / [`npm_spec_ok`]: whether a Node.js version (and an npm upgrade) can do npm
 //!   trusted publishing (npm ≥ 11.5.1 and Node ≥ 22.14).
 //! - [`reads_var`]: whether a text reads an environment variable, so that removing the variable
@@ -92,6 +93,22 @@ fn step_pushes(text: &str, step: &Step) -> Option<(Span, String)> {
                 (positional.first().copied(), positional.get(1).copied()),
                 (Some("pr"), Some("create")) | (Some("repo"), Some("sync"))
             ),
+            // Release tools that commit, tag and `git push` themselves.
+            "lerna" => release_tool_pushes("lerna", &positional, cmd),
+            "release-it" => release_tool_pushes("release-it", &positional, cmd),
+            "npx" | "pnpm" | "yarn" | "pnpx" | "bunx" => {
+                let rest: Vec<&str> = positional
+                    .iter()
+                    .copied()
+                    .skip_while(|p| matches!(*p, "exec" | "dlx"))
+                    .collect();
+                match rest.first().copied() {
+                    Some(tool @ ("lerna" | "release-it")) => {
+                        release_tool_pushes(tool, &rest[1..], cmd)
+                    }
+                    _ => false,
+                }
+            }
             _ => false,
         };
         if pushes {
@@ -105,6 +122,21 @@ fn step_pushes(text: &str, step: &Step) -> Option<(Span, String)> {
         }
     }
     None
+}
+
+/// `lerna version`/`lerna publish` (unless `--no-push`/`--no-git-tag-version`) and
+/// `release-it` (unless `--no-git.push`/`--no-git`) push commits and tags with git.
+fn release_tool_pushes(tool: &str, args: &[&str], cmd: &crate::syntax::shell::Command) -> bool {
+    match tool {
+        "lerna" => {
+            matches!(args.first(), Some(&"version" | &"publish"))
+                && !cmd.has_flag("--no-push")
+                && !cmd.has_flag("--no-git-tag-version")
+                && !args.contains(&"from-package")
+        }
+        "release-it" => !cmd.has_flag("--no-git.push") && !cmd.has_flag("--no-git"),
+        _ => false,
+    }
 }
 
 /// A step after `checkout` (an index into `steps`) that pushes with the credentials the
@@ -260,6 +292,13 @@ mod tests {
         .is_some());
         assert!(push_of(&format!("{CO}      - run: gh pr create --fill\n")).is_some());
         assert!(push_of(&format!("{CO}      - run: git -C sub push\n")).is_some());
+        assert!(push_of(&format!("{CO}      - run: npx lerna publish --yes\n")).is_some());
+        assert!(push_of(&format!("{CO}      - run: pnpm exec release-it --ci\n")).is_some());
+        assert!(push_of(&format!(
+            "{CO}      - run: npx lerna publish from-package\n"
+        ))
+        .is_none());
+        assert!(push_of(&format!("{CO}      - run: lerna version --no-push\n")).is_none());
     }
 
     #[test]
