@@ -501,7 +501,11 @@ fn job_reads_var(text: &str, job: &crate::model::workflow::Job, var: &str) -> bo
                         )
                     })
                 })
-                || st.uses.is_some());
+                // A third-party action may read the token from the environment
+                // (semantic-release actions read NPM_TOKEN); GitHub's own actions do not.
+                || st.action().is_some_and(|a| {
+                    !(a.starts_with("actions/") || a.starts_with("github/"))
+                }));
         in_values || reads_var(run, var) || npm_reads
     })
 }
