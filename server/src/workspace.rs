@@ -144,12 +144,15 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
     facts
 }
 
-/// `<repo>` for a folder `<repo>/.github/workflows[/…]`.
+/// `<repo>` for a folder `<repo>/.github/workflows[/…]`, or `<repo>/.github/actions/…` (a
+/// local action's steps run in the repository's checkout too).
 fn workflow_repo_root(dir: &Path) -> Option<&Path> {
     let mut current = dir;
     loop {
         let parent = current.parent()?;
-        if current.file_name().is_some_and(|n| n == "workflows")
+        if current
+            .file_name()
+            .is_some_and(|n| n == "workflows" || n == "actions")
             && parent.file_name().is_some_and(|n| n == ".github")
         {
             return parent.parent();

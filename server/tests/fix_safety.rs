@@ -1,6 +1,6 @@
 //! Fix safety on the real-world corpus (SPEC §7.9: a fix must leave the workflow *working*, not
 //! only parsing). Every offered fix is applied alone, and all of them together (`fix_all`, what
-//! `--fix` and "fix all" do), on every corpus workflow; the result is compared with the original
+//! `--fix` and "fix all" do), on every corpus workflow and action file; the result is compared with the original
 //! by a checker that reads the YAML itself (it shares no code with the fix builders):
 //!
 //! 1. **Emptied mappings**: no `env:`, `with:` or `permissions:` (workflow, job or step) is left
@@ -309,7 +309,11 @@ fn shapes(
             oidc_publish: None,
         },
     );
-    for job in map(root.get("jobs")) {
+    // A composite action's `runs:` counts as one job.
+    let runs = root
+        .pair("runs")
+        .filter(|r| r.value.as_ref().is_some_and(|v| v.get("steps").is_some()));
+    for job in map(root.get("jobs")).iter().chain(runs) {
         let Some(j) = job.value.as_ref() else {
             continue;
         };
@@ -475,9 +479,9 @@ fn every_fix_leaves_corpus_workflows_working() {
     let mut failures = Vec::new();
     let (mut workflows, mut fixed_all) = (0, 0);
     for path in &files {
-        if kind::detect(path) != Some(FileKind::Workflow) {
+        let Some(kind @ (FileKind::Workflow | FileKind::Action)) = kind::detect(path) else {
             continue;
-        }
+        };
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
@@ -491,7 +495,7 @@ fn every_fix_leaves_corpus_workflows_working() {
         let config = Config::default();
         let doc = Document {
             path,
-            kind: FileKind::Workflow,
+            kind,
             text: &text,
         };
         for f in engine::analyze_text(&doc, &facts, &config) {
@@ -517,7 +521,7 @@ fn every_fix_leaves_corpus_workflows_working() {
     }
     let total: usize = fixes_by_rule.values().sum();
     eprintln!(
-        "{workflows} workflows; {total} fixes applied one at a time ({fixes_by_rule:?}); \
+        "{workflows} workflows and action files; {total} fixes applied one at a time ({fixes_by_rule:?}); \
          fix-all changed {fixed_all} files; violations: {} {violations_by_rule:?}",
         failures.len()
     );
