@@ -10,7 +10,8 @@
 //!   (trusted-publishing migration) does not leave a dangling reference.
 
 use crate::finding::Span;
-use crate::model::workflow::Step;
+use crate::model::workflow::{Level, Step, UsesTarget, Workflow, WorkflowKind};
+use crate::workspace::{local_key, Facts, LocalTarget};
 
 /// Actions that push with the git credentials of the checkout (they set none of their own).
 const PUSHING_ACTIONS: &[&str] = &[
@@ -161,6 +162,53 @@ pub fn credential_push(text: &str, steps: &[Step], checkout: usize) -> Option<(S
         }
     }
     None
+}
+
+/// The jobs of the repository's other workflows that call the reusable workflow `file_name`
+/// (`uses: ./.github/workflows/<file_name>`) without granting `scope` at `level`: a called
+/// job gets at most what its caller grants, so adding the scope only in the called workflow
+/// would make those runs fail. `None` when no workflow of the repository calls it (it may be
+/// called from other repositories).
+pub fn callers_lacking(
+    facts: &Facts,
+    file_name: &str,
+    scope: &str,
+    level: Level,
+) -> Option<Vec<String>> {
+    let this = format!("./.github/workflows/{file_name}");
+    let mut callers = 0;
+    let mut lacking = Vec::new();
+    for (key, target) in facts.local_uses.iter() {
+        let LocalTarget::Workflow(text) = target else {
+            continue;
+        };
+        if *key == this || !key.starts_with("./.github/workflows/") || !text.contains(file_name) {
+            continue;
+        }
+        let doc = crate::syntax::yaml::parse_doc(text);
+        let wf = Workflow::from_yaml(WorkflowKind::Workflow, &doc, text);
+        for job in &wf.jobs {
+            let Some(UsesTarget::Local(p)) = job.uses.as_ref().map(|u| &u.target) else {
+                continue;
+            };
+            if local_key(p) != this {
+                continue;
+            }
+            callers += 1;
+            let granted = job
+                .effective_permissions(&wf)
+                .level(scope)
+                .unwrap_or(Level::None);
+            if granted < level {
+                lacking.push(format!(
+                    "job `{}` of {}",
+                    job.id,
+                    key.trim_start_matches("./.github/workflows/")
+                ));
+            }
+        }
+    }
+    (callers > 0).then_some(lacking)
 }
 
 /// What a Node.js version gives npm trusted publishing.

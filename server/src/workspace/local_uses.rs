@@ -23,7 +23,7 @@ pub enum LocalTarget {
     Missing,
 }
 
-/// Local targets by [`local_key`].
+/// Local targets by [`local_key`]; every workflow of `.github/workflows/` is there too.
 pub type LocalUses = Arc<BTreeMap<String, LocalTarget>>;
 
 /// The key of a local `uses:` value: `./a/b` without a trailing slash or `./` repetitions.
@@ -104,6 +104,14 @@ pub fn gather(repo: &Path, depends_on: &mut Vec<PathBuf>) -> LocalUses {
     for f in &files {
         if let Some(text) = read_cached(f) {
             queue.extend(local_refs(&text));
+            // Every workflow of the repository is a possible reusable-workflow target, and the
+            // engine reads them to find the callers of a reusable workflow.
+            if let Some(name) = f.file_name().and_then(|n| n.to_str()) {
+                map.insert(
+                    format!("./.github/workflows/{name}"),
+                    LocalTarget::Workflow(text),
+                );
+            }
         }
     }
     while let Some(key) = queue.pop() {

@@ -5,7 +5,7 @@ use crate::engine::Ctx;
 use crate::finding::{Edit, Finding, Fix, Span};
 use crate::fix::job_env::add_job_env;
 use crate::fix::permissions::{as_pairs, ensure_job_scopes, scopes_for_new_block};
-use crate::fix::safety::reads_var;
+use crate::fix::safety::{callers_lacking, reads_var};
 use crate::model::job_facts::{secret_names_in, Act, JobFacts, SecretOrigin, WorkflowFacts};
 use crate::model::workflow::{end_of_line, KeyValue, Level, Workflow};
 use crate::syntax::yaml::YNode;
@@ -444,6 +444,28 @@ fn trusted_publishing_fix(
             .ok_or("the job's permissions cannot be rewritten exactly")?,
     );
     edits.extend(ensure_trusted_publishing_node(text, wf, jf, publish)?);
+    // A called workflow's jobs get at most what the calling job grants: the repository's own
+    // callers must already grant `id-token: write`, others are told in the title.
+    let mut title = "Switch to npm trusted publishing".to_string();
+    if wf.has_event("workflow_call") {
+        let file = ctx
+            .doc
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        match callers_lacking(ctx.facts, file, "id-token", Level::Write) {
+            Some(lacking) if !lacking.is_empty() => {
+                return Err(format!(
+                    "this reusable workflow is called by {} without `id-token: write`, and a \
+                     called job gets at most what its caller grants: grant it there first",
+                    lacking.join(", ")
+                ));
+            }
+            Some(_) => {}
+            None => title.push_str(" (callers of this workflow must grant `id-token: write`)"),
+        }
+    }
     edits.extend(ignore_scripts_edits(ctx, wf, jf));
     // Edits must not overlap (an insertion inside a removed range would be lost).
     let mut sorted: Vec<&Edit> = edits.iter().collect();
@@ -454,16 +476,7 @@ fn trusted_publishing_fix(
     }) {
         return Err(CANNOT.into());
     }
-    Ok(Fix {
-        title: if wf.has_event("workflow_call") {
-            // A called workflow's jobs get at most what the calling job grants.
-            "Switch to npm trusted publishing (callers of this workflow must grant `id-token: write`)"
-                .into()
-        } else {
-            "Switch to npm trusted publishing".into()
-        },
-        edits,
-    })
+    Ok(Fix { title, edits })
 }
 
 /// The whole step (its `- ` line through its last line).
