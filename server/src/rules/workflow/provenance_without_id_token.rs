@@ -4,6 +4,7 @@
 use crate::engine::Ctx;
 use crate::finding::{Finding, Fix};
 use crate::fix::permissions::{as_pairs, ensure_job_scopes, scopes_for_new_block};
+use crate::fix::safety::callers_lacking;
 use crate::model::job_facts::{Act, WorkflowFacts};
 use crate::model::workflow::{Level, Workflow};
 
@@ -34,7 +35,19 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                         job.id
                     ),
                 );
-                let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)], ctx.facts);
+                // A reusable workflow's local callers must grant it too (a called job gets at
+                // most what its caller grants): no fix while one does not.
+                let file = ctx
+                    .doc
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("");
+                let callers_lack = wf.has_event("workflow_call")
+                    && callers_lacking(ctx.facts, file, "id-token", Level::Write)
+                        .is_some_and(|l| !l.is_empty());
+                let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)], ctx.facts)
+                    .filter(|_| !callers_lack);
                 let edits =
                     wanted.and_then(|w| ensure_job_scopes(ctx.doc.text, wf, job, &as_pairs(&w)));
                 if let Some(mut edits) = edits {
