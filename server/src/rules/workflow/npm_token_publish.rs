@@ -345,6 +345,20 @@ fn trusted_publishing_fix(
             }
         }
     }
+    // A condition that tests the token (`if: env.NPM_TOKEN != ''`, the usual guard, since
+    // `secrets` cannot be read in `if:`) would turn false and silently skip the publish.
+    for (label, cond) in std::iter::once(("the job".to_string(), job.if_cond.as_ref())).chain(
+        jf.steps
+            .iter()
+            .map(|sf| (format!("step `{}`", sf.step.label()), sf.step.if_cond)),
+    ) {
+        if let Some(var) = cond.and_then(|c| removed_vars.iter().find(|v| reads_var(&c.text, v))) {
+            return Err(format!(
+                "the `if:` of {label} tests {var}, which the migration removes; decide what the \
+                 condition should test instead"
+            ));
+        }
+    }
     // Entries removed from each mapping together, so that an emptied mapping goes as a whole.
     let mut groups: Vec<(Span, &'static str, Vec<Span>)> = Vec::new();
     for (node, key, entry) in &going {
