@@ -503,7 +503,7 @@ fn whole_step(text: &str, st: &crate::model::workflow::Step) -> Option<Span> {
 }
 
 /// Whether a job may read environment variable `var` inherited from the workflow: a step
-/// names it (`$VAR`, `${{ env.VAR }}`, …), or npm reads it through an `.npmrc` (a token
+/// names it (`$VAR`, `${{ env.VAR }}`, its `if:`, …), or npm reads it through an `.npmrc` (a token
 /// variable in a job that runs npm/pnpm/yarn or sets up a registry).
 fn job_reads_var(text: &str, job: &crate::model::workflow::Job, var: &str) -> bool {
     let token_var = TOKEN_VARS.iter().any(|v| v.eq_ignore_ascii_case(var));
@@ -533,6 +533,7 @@ fn job_reads_var(text: &str, job: &crate::model::workflow::Job, var: &str) -> bo
                 || st.action().is_some_and(|a| {
                     !(a.starts_with("actions/") || a.starts_with("github/"))
                 }));
-        in_values || reads_var(run, var) || npm_reads
+        let in_condition = st.if_cond.is_some_and(|c| reads_var(&c.text, var));
+        in_values || in_condition || reads_var(run, var) || npm_reads
     })
 }
