@@ -52,9 +52,34 @@ fn explicit_git_credentials(script: &str) -> bool {
     false
 }
 
+/// Whether the local composite action `path` (read from `facts`) has a step that pushes with
+/// the persisted credentials.
+fn local_action_pushes(facts: &Facts, path: &str, depth: usize) -> bool {
+    let Some(LocalTarget::Action(text)) = facts.local_uses.get(&local_key(path)) else {
+        return false;
+    };
+    if depth > 3 {
+        return false;
+    }
+    let doc = crate::syntax::yaml::parse_doc(text);
+    let action = Workflow::from_yaml(WorkflowKind::Action, &doc, text);
+    let Some(runs) = &action.runs else {
+        return false;
+    };
+    runs.steps
+        .iter()
+        .any(|s| step_pushes(text, s, facts, depth + 1).is_some())
+}
+
 /// What in step `step` pushes with persisted credentials, if anything: the span to point at
-/// and a label (`git push`, `stefanzweifel/git-auto-commit-action`).
-fn step_pushes(text: &str, step: &Step) -> Option<(Span, String)> {
+/// and a label (`git push`, `stefanzweifel/git-auto-commit-action`). A local composite action
+/// counts when one of its steps pushes (read from `facts`).
+fn step_pushes(text: &str, step: &Step, facts: &Facts, depth: usize) -> Option<(Span, String)> {
+    if let Some(UsesTarget::Local(path)) = step.uses.as_ref().map(|u| &u.target) {
+        let uses = step.uses.as_ref()?;
+        return local_action_pushes(facts, path, depth)
+            .then(|| (uses.raw.span.clone(), uses.raw.text.clone()));
+    }
     if let Some(action) = step.action() {
         let slug: String = action.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
         if PUSHING_ACTIONS.contains(&slug.as_str()) {
@@ -144,12 +169,16 @@ fn release_tool_pushes(tool: &str, args: &[&str], cmd: &crate::syntax::shell::Co
 /// checkout persisted: `git push`, `gh pr create`, git-auto-commit-action, add-and-commit,
 /// github-push-action without a token. A push whose script (or an earlier script after the
 /// checkout) sets explicit credentials does not count.
-pub fn credential_push(text: &str, steps: &[Step], checkout: usize) -> Option<(Span, String)> {
+pub fn credential_push(
+    text: &str,
+    steps: &[Step],
+    checkout: usize,
+    facts: &Facts,
+) -> Option<(Span, String)> {
     for step in steps.iter().skip(checkout + 1) {
-        if step
-            .run
-            .is_some_and(|r| explicit_git_credentials(&r.text) && step_pushes(text, step).is_none())
-        {
+        if step.run.is_some_and(|r| {
+            explicit_git_credentials(&r.text) && step_pushes(text, step, facts, 0).is_none()
+        }) {
             // Credentials set up explicitly for the pushes that follow.
             return None;
         }
@@ -157,7 +186,7 @@ pub fn credential_push(text: &str, steps: &[Step], checkout: usize) -> Option<(S
             // A later checkout of the same workspace replaces the credentials.
             step.with_value("path")?;
         }
-        if let Some(p) = step_pushes(text, step) {
+        if let Some(p) = step_pushes(text, step, facts, 0) {
             return Some(p);
         }
     }
@@ -315,7 +344,7 @@ mod tests {
 
     fn push_of(t: &str) -> Option<String> {
         let wf = Workflow::parse(WorkflowKind::Workflow, t);
-        credential_push(t, &wf.jobs[0].steps, 0).map(|(_, l)| l)
+        credential_push(t, &wf.jobs[0].steps, 0, &Facts::default()).map(|(_, l)| l)
     }
 
     const CO: &str = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n";

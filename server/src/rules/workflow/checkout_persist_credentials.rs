@@ -98,7 +98,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
         let push = steps
             .iter()
             .position(|s| std::ptr::eq(s, step))
-            .and_then(|i| credential_push(text, steps, i));
+            .and_then(|i| credential_push(text, steps, i, ctx.facts));
         if let Some((push_span, label)) = &push {
             f = f
                 .related(
