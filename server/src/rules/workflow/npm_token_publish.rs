@@ -227,18 +227,35 @@ type Going = (Span, &'static str, Span);
 
 /// A script line of the publishing job that reads a removed variable, and can go alone: a
 /// whole simple command on one line of a block script (no `&&`, `;`, pipes, continuations or
-/// shell keywords). `None` when the line cannot be removed on its own.
+/// shell keywords); false when the line cannot be removed on its own.
 fn removable_line(text: &str, line: &Span) -> bool {
     let l = text[line.clone()].trim();
     let prev_continues = text[..line.start]
         .trim_end_matches(['\n', '\r'])
         .ends_with('\\');
-    let keyword = [
-        "if ", "then", "else", "elif ", "fi", "for ", "while ", "do", "done", "case ", "esac", "{",
-        "}", "(", ")",
-    ]
-    .iter()
-    .any(|k| l == k.trim() || l.starts_with(k));
+    let first = l.split_whitespace().next().unwrap_or("");
+    let keyword = matches!(
+        first,
+        "if" | "then"
+            | "else"
+            | "elif"
+            | "fi"
+            | "for"
+            | "while"
+            | "until"
+            | "do"
+            | "done"
+            | "case"
+            | "esac"
+            | "function"
+            | "{"
+            | "}"
+            | "("
+            | ")"
+    ) || l.ends_with('{')
+        || l.ends_with('(')
+        || l.starts_with('}')
+        || l.starts_with(')');
     !(l.contains("&&")
         || l.contains("||")
         || l.contains(';')
@@ -304,6 +321,16 @@ fn trusted_publishing_fix(
             }
             TokenSource::NpmrcLine { step, line } => {
                 let st = jf.steps[*step].step;
+                // The token given on the publish command itself: removing the line would remove
+                // the publish.
+                let on_publish = jf.steps[*step].activities.iter().any(|a| {
+                    matches!(a.act, Act::NpmPublish { .. })
+                        && a.span.start < line.end
+                        && line.start < a.span.end
+                });
+                if on_publish {
+                    return Err("the token is given on the publish command itself".into());
+                }
                 let run = st.run.ok_or(CANNOT)?;
                 let script_lines = run.text.lines().filter(|l| !l.trim().is_empty()).count();
                 let command = text[line.clone()].trim();
@@ -393,7 +420,13 @@ fn trusted_publishing_fix(
                 continue;
             }
             if removed_vars.iter().any(|v| reads_var(l, v)) {
-                if !run.is_block() || !removable_line(text, &line) {
+                // The publish itself (`npm publish --//registry…:_authToken=$NPM_TOKEN`) stays.
+                let publishes = sf.activities.iter().any(|a| {
+                    matches!(a.act, Act::NpmPublish { .. })
+                        && a.span.start < line.end
+                        && line.start < a.span.end
+                });
+                if publishes || !run.is_block() || !removable_line(text, &line) {
                     return Err(format!(
                         "step `{}` still reads the token in a line that cannot be removed alone",
                         sf.step.label()
@@ -536,4 +569,21 @@ fn job_reads_var(text: &str, job: &crate::model::workflow::Job, var: &str) -> bo
         let in_condition = st.if_cond.is_some_and(|c| reads_var(&c.text, var));
         in_values || in_condition || reads_var(run, var) || npm_reads
     })
+}
+
+#[cfg(test)]
+mod fix_tests {
+    use super::removable_line;
+
+    #[test]
+    fn lines_that_can_go_alone() {
+        let ok = |l: &str| removable_line(l, &(0..l.len()));
+        assert!(ok("test -n \"$NPM_TOKEN\""));
+        assert!(ok("docker login -u x -p \"$NPM_TOKEN\" registry"));
+        assert!(ok("done_script \"$NPM_TOKEN\""));
+        assert!(!ok("if [ -n \"$NPM_TOKEN\" ]; then"));
+        assert!(!ok("echo \"$NPM_TOKEN\" | base64"));
+        assert!(!ok("do echo $NPM_TOKEN"));
+        assert!(!ok("cat <<EOF > .npmrc"));
+    }
 }
