@@ -8,7 +8,8 @@
 //! 2. **Dangling env references**: a step that reads `X` (`${{ env.X }}` anywhere in the step,
 //!    `$X`/`${X}` in its `run:`) where the workflow, job and step `env:` no longer define `X`,
 //!    although the original job (or workflow) defined it. (A fix cannot remove a secret — those
-//!    live in the repository's settings — so `${{ secrets.X }}` always resolves.)
+//!    live in the repository's settings — so `${{ secrets.X }}` resolves, except in a reusable
+//!    workflow, whose `on.workflow_call.secrets` must still declare every secret it reads.)
 //! 3. **Push without credentials**: a checkout with `persist-credentials: false` followed in the
 //!    same job by a push that relies on the persisted credentials (`git push` without a token
 //!    in the URL, git-auto-commit-action, add-and-commit, github-push-action without a token).
@@ -363,12 +364,51 @@ fn shapes(
     out
 }
 
+/// For a reusable workflow: the secrets it declares (`on.workflow_call.secrets`), and those
+/// its text references (`secrets.X`).
+fn call_secrets(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let doc = parse_doc(text);
+    let declared = doc
+        .root
+        .as_ref()
+        .and_then(|r| r.get("on"))
+        .and_then(|o| o.get("workflow_call"))
+        .map(|c| {
+            map(c.get("secrets"))
+                .iter()
+                .map(|p| p.key.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut used = BTreeSet::new();
+    for (i, _) in text.match_indices("secrets.") {
+        if text[..i].ends_with(|c: char| is_name(c) || c == '.') {
+            continue;
+        }
+        let name: String = text[i + 8..].chars().take_while(|c| is_name(*c)).collect();
+        if !name.is_empty() && name != "GITHUB_TOKEN" {
+            used.insert(name);
+        }
+    }
+    (declared, used)
+}
+
 /// What a fix broke, comparing the fixed text with the original.
 fn violations(before: &str, after: &str) -> Vec<String> {
     let b = shapes(before, None);
     let a = shapes(after, Some(&b));
     let after_doc = parse_doc(after);
     let mut out = Vec::new();
+    // A reusable workflow's secret reference whose declaration a fix removed.
+    let (declared_before, _) = call_secrets(before);
+    let (declared_after, used_after) = call_secrets(after);
+    for name in &used_after {
+        if declared_before.contains(name) && !declared_after.contains(name) {
+            out.push(format!(
+                "the workflow: reads secrets.{name}, which on.workflow_call no longer declares"
+            ));
+        }
+    }
     for (id, sa) in &a {
         let who = if id.is_empty() {
             "the workflow".to_string()
@@ -456,6 +496,15 @@ fn checker_catches_broken_fixes() {
         "      - run: npm install -g npm@^11.5.1\n      - run: npm publish\n",
     );
     assert!(violations(token, &upgraded).is_empty());
+    // 5. A reusable workflow's secret declaration removed while still read.
+    let called = "on:\n  workflow_call:\n    secrets:\n      NPM_TOKEN:\n        required: true\njobs:\n  a:\n    steps:\n      - run: npm publish\n        env:\n          NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }}\n";
+    let undeclared = called.replace(
+        "    secrets:\n      NPM_TOKEN:\n        required: true\n",
+        "",
+    );
+    assert!(violations(called, &undeclared)
+        .iter()
+        .any(|v| v.contains("secrets.NPM_TOKEN")));
     let old = oidc.replace("node-version: 22", "node-version: 20");
     assert!(violations(token, &old)
         .iter()
