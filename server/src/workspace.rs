@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::SystemTime;
 
+mod local_uses;
 mod lockfile;
+
+pub use local_uses::{local_key, LocalTarget, LocalUses};
 
 pub use lockfile::{
     exact_version, parse_bun_lock, parse_package_lock, parse_pnpm_lock, parse_yarn_lock,
@@ -82,6 +85,10 @@ pub struct Facts {
     /// For workflows: whether the repository root holds an npm lockfile (`npm ci` needs one);
     /// `None` when the file is not inside a `<repo>/.github/workflows` layout.
     pub repo_npm_lockfile: Option<bool>,
+    /// For workflows under `<repo>/.github/workflows/`: the local actions (`./path`) and
+    /// reusable workflows of the repository that its workflows use, read from their files
+    /// (SPEC §7.9: a job's token needs include theirs). A `./path` missing here is unknown.
+    pub local_uses: LocalUses,
     /// Files these facts were read from: when one changes, gather again (language server).
     pub depends_on: Vec<PathBuf>,
     /// Tag → commit knowledge beyond the built-in table (the online resolver's cache), filled
@@ -123,6 +130,7 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
             let npm_locks = ["package-lock.json", "npm-shrinkwrap.json"].map(|n| repo.join(n));
             facts.repo_npm_lockfile = Some(npm_locks.iter().any(|l| l.is_file()));
             facts.depends_on.extend(npm_locks);
+            facts.local_uses = local_uses::gather(repo, &mut facts.depends_on);
         }
     }
     let root = root.or(dir);
@@ -136,12 +144,15 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
     facts
 }
 
-/// `<repo>` for a folder `<repo>/.github/workflows[/…]`.
+/// `<repo>` for a folder `<repo>/.github/workflows[/…]`, or `<repo>/.github/actions/…` (a
+/// local action's steps run in the repository's checkout too).
 fn workflow_repo_root(dir: &Path) -> Option<&Path> {
     let mut current = dir;
     loop {
         let parent = current.parent()?;
-        if current.file_name().is_some_and(|n| n == "workflows")
+        if current
+            .file_name()
+            .is_some_and(|n| n == "workflows" || n == "actions")
             && parent.file_name().is_some_and(|n| n == ".github")
         {
             return parent.parent();

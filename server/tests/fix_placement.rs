@@ -52,7 +52,8 @@ fn template_injection_env_goes_before_the_next_steps_comment() {
 /// and keeps the comment that introduces the next step.
 #[test]
 fn trusted_publishing_removals_keep_the_next_steps_comment() {
-    let head = format!("on:\n  push:\n    tags: ['v*']\npermissions:\n  contents: read\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {CHECKOUT}\n        with:\n          persist-credentials: false\n");
+    // Node 24 brings an npm that can publish with OIDC, so the fix is offered.
+    let head = format!("on:\n  push:\n    tags: ['v*']\npermissions:\n  contents: read\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {CHECKOUT}\n        with:\n          persist-credentials: false\n      - uses: actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0\n        with:\n          node-version: 24\n");
     let job_permissions =
         "    permissions:\n      contents: read\n      id-token: write\n    steps:\n";
     let want = |steps: &str| head.replace("    steps:\n", job_permissions) + steps;

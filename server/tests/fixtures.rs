@@ -8,6 +8,8 @@
 //! - `<file>.expect` beside files without comments: one `LINE RULE-ID` per line.
 //! - `*.yml` files that no other kind claims are analysed as workflows.
 //! - A `chainwarden.toml` in a fixture's folder configures the fixtures in that folder.
+//! - `<file>.fixed` beside a fixture: the exact text fix-all must produce (set
+//!   `CHAINWARDEN_BLESS=1` to write it from the current output, then read it before committing).
 
 use chainwarden::config::Config;
 use chainwarden::engine::{self, Document};
@@ -227,6 +229,18 @@ fn every_offered_fix_removes_its_finding_and_adds_none() {
                 "{}: fix-all broke the YAML:\n{fixed}",
                 path.display()
             ));
+        }
+        let expected_path = PathBuf::from(format!("{}.fixed", path.display()));
+        if std::env::var_os("CHAINWARDEN_BLESS").is_some() && expected_path.exists() {
+            std::fs::write(&expected_path, &fixed).unwrap();
+        } else if let Ok(want) = std::fs::read_to_string(&expected_path) {
+            if want != fixed {
+                failures.push(format!(
+                    "{}: fix-all output differs from {}:\n--- expected ---\n{want}\n--- actual ---\n{fixed}",
+                    path.display(),
+                    expected_path.display()
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

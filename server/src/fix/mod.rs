@@ -1,7 +1,9 @@
 //! Building and applying text edits. Fix builders for each family live beside this module.
 
+pub mod job_env;
 pub mod permissions;
 pub mod pin;
+pub mod safety;
 pub mod step_map;
 
 use crate::finding::Edit;

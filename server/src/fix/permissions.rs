@@ -10,6 +10,7 @@ use crate::model::workflow::{
     column_of, end_of_line, EffectivePermissions, Job, Level, PermissionsValue, Workflow,
 };
 use crate::rules::workflow::token_needs::{job_needs, JobNeeds};
+use crate::workspace::Facts;
 
 /// Edits that give `job` at least the `wanted` levels. `None` when no safe edit exists; an empty
 /// vector when the job already has them.
@@ -133,6 +134,7 @@ pub fn scopes_for_new_block(
     wf: &Workflow,
     jf: &JobFacts,
     wanted: &[(&str, Level)],
+    facts: &Facts,
 ) -> Option<Vec<(String, Level)>> {
     let mut out: Vec<(String, Level)> = wanted.iter().map(|(s, l)| (s.to_string(), *l)).collect();
     let Some(job) = jf.job else { return Some(out) };
@@ -142,7 +144,7 @@ pub fn scopes_for_new_block(
     ) {
         return Some(out);
     }
-    let JobNeeds::Known(needs) = job_needs(wf, job) else {
+    let JobNeeds::Known(needs) = job_needs(wf, job, facts) else {
         return None;
     };
     let mut add = |scope: &str, level: Level| match out.iter_mut().find(|(s, _)| s == scope) {

@@ -24,6 +24,12 @@ pub struct ShellEnv {
     pub ci: bool,
     /// A lockfile is known to be present where the script runs, so `npm ci` is a safe rewrite.
     pub lockfile_available: bool,
+    /// `lockfile_available` was read at the repository root only: an install that runs in
+    /// another folder (`working-directory:`, `cd`, `--prefix`) may have no lockfile there.
+    pub root_lockfile_only: bool,
+    /// The step's `working-directory:` (or the job's/workflow's `defaults.run`), when it is
+    /// not the repository root.
+    pub workdir: Option<&'static str>,
 }
 
 impl ShellEnv {
@@ -34,6 +40,8 @@ impl ShellEnv {
         ShellEnv {
             ci,
             lockfile_available: ci,
+            root_lockfile_only: false,
+            workdir: None,
         }
     }
 }
@@ -53,10 +61,28 @@ pub fn check_shell_script_parsed(
     base: usize,
     out: &mut Vec<Finding>,
 ) {
+    check_shell_script_in(ctx, script, parsed, base, false, out);
+}
+
+/// As [`check_shell_script_parsed`], for a script that runs outside the repository root when
+/// `elsewhere` (a `working-directory:`).
+pub fn check_shell_script_in(
+    ctx: &Ctx,
+    script: &str,
+    parsed: &Script,
+    base: usize,
+    elsewhere: bool,
+    out: &mut Vec<Finding>,
+) {
     let mut env = ShellEnv::for_kind(ctx.doc.kind);
     // A checkout holds the repository's lockfile, unless the repository has none.
-    if ctx.facts.repo_npm_lockfile == Some(false) {
-        env.lockfile_available = false;
+    match ctx.facts.repo_npm_lockfile {
+        Some(false) => env.lockfile_available = false,
+        Some(true) => env.root_lockfile_only = true,
+        None => {}
+    }
+    if elsewhere {
+        env.workdir = Some("working-directory");
     }
     check_parsed_script(ctx, script, parsed, base, env, out);
 }

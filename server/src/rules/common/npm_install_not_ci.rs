@@ -22,8 +22,14 @@ pub fn check_parsed(
     env: ShellEnv,
     out: &mut Vec<Finding>,
 ) {
+    let mut env = env;
     for cmd in &parsed.commands {
         match cmd.program_name() {
+            // The commands after it run in another folder than the one the lockfile fact
+            // describes.
+            Some("cd" | "pushd") if env.root_lockfile_only && env.workdir.is_none() => {
+                env.workdir = Some("cd");
+            }
             Some("npm") => check_npm(cmd, base, env, out),
             Some("yarn") => check_yarn(cmd, base, out),
             Some("pnpm") => check_pnpm(cmd, base, env, out),
@@ -113,7 +119,17 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
             || a == "-D"
             || a == "-E"
     });
-    if env.lockfile_available && !lockless && sub.span.len() == sub.value.len() {
+    // The lockfile fact is the repository root's: an install elsewhere may have none.
+    let elsewhere = env.root_lockfile_only
+        && (env.workdir.is_some() || cmd.has_flag("--prefix") || cmd.has_flag("-C"));
+    if elsewhere {
+        f = f.note(
+            "`npm ci` needs a package-lock.json in the folder where it runs; this install does \
+             not run at the repository root (a `working-directory:`, `cd` or `--prefix`), and \
+             chainwarden only knows the root's lockfile, so the rewrite is not offered. Check \
+             that the folder has a package-lock.json, then use `npm ci`.",
+        );
+    } else if env.lockfile_available && !lockless && sub.span.len() == sub.value.len() {
         f = f.fix(Fix {
             title: "Use `npm ci`".into(),
             edits: vec![Edit::replace(

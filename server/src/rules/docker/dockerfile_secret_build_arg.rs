@@ -70,8 +70,19 @@ pub fn check(ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
             ));
             let arg_ins = m.ins(arg.ins);
             let single_decl = m.file.arg_decls(text, arg_ins).len() == 1;
+            // `env=` on a secret mount needs Dockerfile syntax 1.10+: a `# syntax=` line that
+            // pins an older (or unreadable) frontend would make the rewritten RUN fail.
+            let frontend = old_frontend(m.file);
+            if let Some(pinned) = &frontend {
+                let note = f.note.take().unwrap_or_default();
+                f = f.note(format!(
+                    "{note}\n\nNo automatic fix: the file pins `# syntax={pinned}`, whose \
+                     secret mounts may not take `env=` (Dockerfile syntax 1.10 or newer); raise \
+                     it to `docker/dockerfile:1` first."
+                ));
+            }
             // Persisted in ENV or used by other instructions: a secret mount would not be enough.
-            if envs.is_empty() && others.is_empty() && single_decl {
+            if envs.is_empty() && others.is_empty() && single_decl && frontend.is_none() {
                 let mut edits: Vec<Edit> = runs
                     .iter()
                     .map(|&i| {
@@ -90,6 +101,34 @@ pub fn check(ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
             out.push(f);
         }
     }
+}
+
+/// The `# syntax=` frontend, when it is not known to support `--mount=type=secret,env=…`
+/// (docker/dockerfile 1.10 or newer, `1`, `latest`). No directive: the builder's own frontend.
+fn old_frontend(file: &crate::syntax::dockerfile::Dockerfile) -> Option<String> {
+    let d = file
+        .directives
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case("syntax"))?;
+    let value = d.value.trim();
+    let (image, tag) = value.rsplit_once(':')?;
+    let known =
+        image.ends_with("docker/dockerfile") || image.ends_with("docker/dockerfile-upstream");
+    if !known || image.contains('@') || tag.contains("sha256") {
+        return Some(value.to_string());
+    }
+    let version = tag.split('-').next().unwrap_or("");
+    let mut parts = version.split('.');
+    let major = parts.next().and_then(|p| p.parse::<u32>().ok());
+    let minor = parts.next().and_then(|p| p.parse::<u32>().ok());
+    let new_enough = match (version, major, minor) {
+        ("latest" | "labs", _, _) => true,
+        (_, Some(m), _) if m > 1 => true,
+        (_, Some(1), None) => true,
+        (_, Some(1), Some(n)) => n >= 10,
+        _ => false,
+    };
+    (!new_enough).then(|| value.to_string())
 }
 
 /// `NPM_TOKEN` → `npm-token`.
@@ -118,6 +157,25 @@ fn whole_lines(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_frontends_are_named() {
+        let pinned = |v: &str| {
+            let text = format!("# syntax={v}\nFROM alpine\n");
+            old_frontend(&crate::syntax::dockerfile::parse(&text))
+        };
+        assert_eq!(pinned("docker/dockerfile:1"), None);
+        assert_eq!(pinned("docker/dockerfile:1.10"), None);
+        assert_eq!(pinned("docker/dockerfile:1.12-labs"), None);
+        assert_eq!(pinned("docker/dockerfile:latest"), None);
+        assert!(pinned("docker/dockerfile:1.4").is_some());
+        assert!(pinned("docker/dockerfile:1.9.0").is_some());
+        assert!(pinned("example/frontend:2").is_some());
+        assert_eq!(
+            old_frontend(&crate::syntax::dockerfile::parse("FROM alpine\n")),
+            None
+        );
+    }
 
     #[test]
     fn ids_are_lowercase_kebab() {

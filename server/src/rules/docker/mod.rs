@@ -41,6 +41,8 @@ fn check_run_scripts(ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
         let env = ShellEnv {
             ci: false,
             lockfile_available: lockfile_copied_before(m, s.ins),
+            root_lockfile_only: false,
+            workdir: None,
         };
         let text = &ctx.doc.text[s.span.clone()];
         common::check_parsed_script(ctx, text, &s.script, s.base, env, out);

@@ -2,10 +2,20 @@
 
 use crate::engine::Ctx;
 use crate::finding::{Finding, Fix, Severity};
+use crate::fix::safety::credential_push;
 use crate::fix::step_map::add_step_entries;
 use crate::model::workflow::{Step, Workflow};
 
 const ID: &str = "checkout-persist-credentials";
+
+/// Shown when a later step pushes with the checkout's credentials (no fix then).
+const PUSH_NOTE: &str = "No automatic fix: a later step of this job pushes with the credentials \
+     actions/checkout persisted, and `persist-credentials: false` would make that push fail. \
+     Give the push its own token instead, then turn persistence off: set \
+     `persist-credentials: false` and push with `git push \
+     \"https://x-access-token:${GITHUB_TOKEN}@github.com/${GITHUB_REPOSITORY}.git\" HEAD` \
+     (with `GITHUB_TOKEN: ${{ github.token }}` in that step's `env:`), or pass the action's \
+     token input (`github_token:` of ad-m/github-push-action).";
 
 /// Steps that ship the checkout's `.git/` off the runner: an artifact or cache whose path is
 /// the workspace root (or `.git` itself).
@@ -83,7 +93,21 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
                 format!("{label} uploads files of this job's workspace"),
             );
         }
-        if setting.is_none() {
+        // A later push with these credentials would fail without them (SPEC §7.9): keep the
+        // finding, offer no fix, and say how to push with an explicit token instead.
+        let push = steps
+            .iter()
+            .position(|s| std::ptr::eq(s, step))
+            .and_then(|i| credential_push(text, steps, i, ctx.facts));
+        if let Some((push_span, label)) = &push {
+            f = f
+                .related(
+                    push_span.clone(),
+                    format!("`{label}` pushes with the persisted credentials"),
+                )
+                .note(PUSH_NOTE);
+        }
+        if setting.is_none() && push.is_none() {
             if let Some(edit) = add_step_entries(
                 text,
                 wf,

@@ -4,6 +4,7 @@
 use crate::engine::Ctx;
 use crate::finding::{Edit, Finding, Fix, Span};
 use crate::fix::permissions::{as_pairs, ensure_job_scopes, scopes_for_new_block};
+use crate::fix::safety::callers_lacking;
 use crate::model::job_facts::{secret_names_in, JobFacts, WorkflowFacts};
 use crate::model::workflow::{column_of, end_of_line, KeyValue, Level, Step, Workflow};
 
@@ -251,7 +252,21 @@ fn oidc_fix(
     }) {
         edits.push(Edit::replace(entry_lines(text, &kv.span)?, ""));
     }
-    let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)]);
+    // In a reusable workflow, a caller of the repository that does not grant `id-token: write`
+    // would make the OIDC login fail (a called job gets at most what its caller grants).
+    if wf.has_event("workflow_call") {
+        let file = ctx
+            .doc
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        if callers_lacking(ctx.facts, file, "id-token", Level::Write).is_some_and(|l| !l.is_empty())
+        {
+            return None;
+        }
+    }
+    let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)], ctx.facts);
     edits.extend(ensure_job_scopes(text, wf, job, &as_pairs(&wanted?))?);
     edits.extend(ignore_scripts_edits(ctx, wf, jf));
     Some(Fix {

@@ -8,6 +8,7 @@ use crate::model::workflow::{
     column_of, end_of_line, trailing_comment, Job, Level, PermissionScope, Permissions,
     PermissionsValue, Workflow, WorkflowKind,
 };
+use crate::workspace::Facts;
 use std::collections::BTreeMap;
 
 const ID: &str = "overpermissioned-workflow-token";
@@ -56,8 +57,10 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
         }
         Some(PermissionsValue::Scopes(_)) if wf.jobs.len() > 1 && !bare_jobs.is_empty() => {
             let p = wf.permissions.as_ref().expect("matched Some");
-            let needs: Vec<(&Job, JobNeeds)> =
-                bare_jobs.iter().map(|j| (*j, job_needs(wf, j))).collect();
+            let needs: Vec<(&Job, JobNeeds)> = bare_jobs
+                .iter()
+                .map(|j| (*j, job_needs(wf, j, ctx.facts)))
+                .collect();
             for scope in p.write_scopes() {
                 // Jobs that inherit the write access without needing it (unknown needs count).
                 let needless: Vec<&Job> = needs
@@ -112,7 +115,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
     if findings.is_empty() {
         return;
     }
-    let fix = least_privilege_fix(text, wf);
+    let fix = least_privilege_fix(text, wf, ctx.facts);
     for mut f in findings {
         match &fix {
             Ok(fix) => f = f.fix(fix.clone()),
@@ -159,7 +162,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// The whole least-privilege rewrite, or why it cannot be made safely.
-fn least_privilege_fix(text: &str, wf: &Workflow) -> Result<Fix, String> {
+fn least_privilege_fix(text: &str, wf: &Workflow, facts: &Facts) -> Result<Fix, String> {
     let unit = " ".repeat(wf.indent_unit);
     let nl = wf.line_ending;
     let mut edits: Vec<Edit> = Vec::new();
@@ -212,7 +215,7 @@ fn least_privilege_fix(text: &str, wf: &Workflow) -> Result<Fix, String> {
         if write_all.is_none() && !inherits {
             continue;
         }
-        let needs = match job_needs(wf, job) {
+        let needs = match job_needs(wf, job, facts) {
             JobNeeds::Known(n) => n,
             JobNeeds::Unknown { reason, .. } => return Err(reason),
         };

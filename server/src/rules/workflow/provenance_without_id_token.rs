@@ -4,11 +4,14 @@
 use crate::engine::Ctx;
 use crate::finding::{Finding, Fix};
 use crate::fix::permissions::{as_pairs, ensure_job_scopes, scopes_for_new_block};
+use crate::fix::safety::callers_lacking;
 use crate::model::job_facts::{Act, WorkflowFacts};
 use crate::model::workflow::{Level, Workflow};
 
 use super::install_scripts_with_secrets::ignore_scripts_edits;
+use super::npm_token_publish::npm_token_sources;
 use super::release_scope::provenance_requested_by;
+use super::trusted_publishing_npm_too_old::upgrade_edits;
 
 pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     for jf in &facts.jobs {
@@ -16,7 +19,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
         if jf.id_token {
             continue;
         }
-        for sf in &jf.steps {
+        for (i, sf) in jf.steps.iter().enumerate() {
             for a in &sf.activities {
                 let Act::NpmPublish { what, .. } = &a.act else {
                     continue;
@@ -32,12 +35,31 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                         job.id
                     ),
                 );
-                let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)]);
+                // A reusable workflow's local callers must grant it too (a called job gets at
+                // most what its caller grants): no fix while one does not.
+                let file = ctx
+                    .doc
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("");
+                let callers_lack = wf.has_event("workflow_call")
+                    && callers_lacking(ctx.facts, file, "id-token", Level::Write)
+                        .is_some_and(|l| !l.is_empty());
+                let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)], ctx.facts)
+                    .filter(|_| !callers_lack);
                 let edits =
                     wanted.and_then(|w| ensure_job_scopes(ctx.doc.text, wf, job, &as_pairs(&w)));
                 if let Some(mut edits) = edits {
                     if !edits.is_empty() {
                         edits.extend(ignore_scripts_edits(ctx, wf, jf));
+                        // With `id-token: write` and no token, npm authenticates with OIDC
+                        // (trusted publishing), which needs Node 22.14+ and npm 11.5.1+: make
+                        // sure the publish does not start failing for that reason instead.
+                        if npm_token_sources(ctx.doc.text, wf, jf, i).is_empty() {
+                            edits
+                                .extend(upgrade_edits(ctx.doc.text, wf, jf, i).unwrap_or_default());
+                        }
                         f = f.fix(Fix {
                             title: format!("Add `id-token: write` to job `{}`", job.id),
                             edits,

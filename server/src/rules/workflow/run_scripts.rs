@@ -4,7 +4,7 @@
 use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::model::workflow::{Job, Step, Workflow};
-use crate::rules::common::check_shell_script_parsed;
+use crate::rules::common::check_shell_script_in;
 use crate::syntax::yaml::ScalarStyle;
 
 /// A `shell:` that is not a POSIX-like shell (the script is Python, Node, …): not for the
@@ -28,6 +28,24 @@ fn foreign_shell(job: Option<&Job>, step: &Step) -> bool {
     })
 }
 
+/// The folder a `run:` step runs in: its `working-directory:`, else the job's or the
+/// workflow's `defaults.run.working-directory`.
+fn working_directory<'a>(
+    wf: &'a Workflow,
+    job: Option<&'a Job>,
+    step: &'a Step,
+) -> Option<&'a str> {
+    let from_defaults = |node: Option<&'a crate::syntax::yaml::YNode>| {
+        node.and_then(|n| n.get("defaults"))
+            .and_then(|d| d.get("run"))
+            .and_then(|r| r.get_str("working-directory"))
+    };
+    step.working_directory
+        .map(|w| w.text.as_str())
+        .or_else(|| from_defaults(job.and_then(|j| j.node)))
+        .or_else(|| from_defaults(wf.yaml.root.as_ref()))
+}
+
 pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
     let text = ctx.doc.text;
     for (job, step) in wf.all_steps() {
@@ -46,6 +64,8 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
             continue;
         }
         let script = &text[run.content.clone()];
-        check_shell_script_parsed(ctx, script, parsed, run.content.start, out);
+        let elsewhere = working_directory(wf, job, step)
+            .is_some_and(|d| !matches!(d.trim().trim_end_matches('/'), "" | "." | "./"));
+        check_shell_script_in(ctx, script, parsed, run.content.start, elsewhere, out);
     }
 }

@@ -6,8 +6,11 @@
 //! (an action handed the token whose needs are not in the table, `gh api`, a reusable workflow).
 
 use crate::finding::Span;
-use crate::model::workflow::{Job, Level, Step, UsesTarget, Workflow};
+use crate::model::workflow::{
+    Job, KeyValue, Level, PermissionsValue, Step, UsesTarget, Workflow, WorkflowKind,
+};
 use crate::syntax::shell;
+use crate::workspace::{local_key, Facts, LocalTarget, LocalUses};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
@@ -161,13 +164,30 @@ fn entry_for(action: &str) -> Option<&'static ActionEntry> {
     None
 }
 
-/// What a whole job needs.
-pub fn job_needs(wf: &Workflow, job: &Job) -> JobNeeds {
+/// How deep local actions and reusable workflows are followed.
+const MAX_LOCAL_DEPTH: usize = 4;
+
+/// What a whole job needs. Local actions (`./path`) and the repository's reusable workflows
+/// count with their own needs, read from `facts.local_uses` (SPEC §7.9); when a file is
+/// missing from there, the job's needs are unknown.
+pub fn job_needs(wf: &Workflow, job: &Job, facts: &Facts) -> JobNeeds {
+    job_needs_at(wf, job, &facts.local_uses, 0)
+}
+
+fn job_needs_at(wf: &Workflow, job: &Job, local: &LocalUses, depth: usize) -> JobNeeds {
     let mut needs = Needs::new();
     if let Some(uses) = &job.uses {
         let target = match &uses.target {
             UsesTarget::Repo(r) => r.action_lower(),
-            UsesTarget::Local(p) => p.clone(),
+            UsesTarget::Local(p) => {
+                return match reusable_needs(p, local, depth, &mut needs) {
+                    Ok(()) => JobNeeds::Known(needs),
+                    Err(reason) => JobNeeds::Unknown {
+                        reason: format!("job `{}` calls {reason}", job.id),
+                        span: uses.raw.span.clone(),
+                    },
+                };
+            }
             UsesTarget::Docker(d) => d.image.clone(),
         };
         return match entry_for(&target).filter(|e| e.unknown.is_none()) {
@@ -184,18 +204,30 @@ pub fn job_needs(wf: &Workflow, job: &Job) -> JobNeeds {
             },
         };
     }
-    let default_checkout = job.steps.iter().any(|s| {
+    steps_needs(wf, &job.env, &job.steps, local, depth)
+}
+
+/// What a list of steps (a job's, or a composite action's) needs.
+fn steps_needs(
+    wf: &Workflow,
+    job_env: &[KeyValue],
+    steps: &[Step],
+    local: &LocalUses,
+    depth: usize,
+) -> JobNeeds {
+    let mut needs = Needs::new();
+    let default_checkout = steps.iter().any(|s| {
         s.action().is_some_and(|a| a == "actions/checkout")
             && s.with_value("persist-credentials")
                 .is_none_or(|v| v.text.trim() != "false")
             && s.with_value("token")
                 .is_none_or(|v| mentions_github_token(&v.text))
     });
-    for step in &job.steps {
+    for step in steps {
         let result = if step.uses.is_some() {
-            action_needs(step, &mut needs)
+            action_needs(step, &mut needs, local, depth)
         } else if step.run.is_some() {
-            run_needs(wf, job, step, default_checkout, &mut needs)
+            run_needs(wf, job_env, step, default_checkout, &mut needs)
         } else {
             Ok(())
         };
@@ -209,6 +241,190 @@ pub fn job_needs(wf: &Workflow, job: &Job) -> JobNeeds {
     JobNeeds::Known(needs)
 }
 
+/// `${{ inputs.NAME }}` in an action's text replaced by what the step passes (its `with:`
+/// value, else the input's default), so that a token handed through an input is seen.
+fn substitute_inputs(text: &str, step: &Step, action: &Workflow) -> String {
+    let defaults: Vec<(String, String)> = action
+        .yaml
+        .root
+        .as_ref()
+        .and_then(|r| r.get("inputs"))
+        .and_then(|i| i.as_map())
+        .map(|m| {
+            m.iter()
+                .filter_map(|p| {
+                    let name = p.key.clone();
+                    let d = p.value.as_ref()?.get("default")?.as_scalar()?.text.clone();
+                    Some((name, d))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${{") {
+        let Some(close) = rest[i..].find("}}") else {
+            break;
+        };
+        let inner = rest[i + 3..i + close].trim();
+        out.push_str(&rest[..i]);
+        let name = inner
+            .strip_prefix("inputs.")
+            .map(str::to_string)
+            .or_else(|| {
+                inner
+                    .strip_prefix("inputs['")
+                    .or_else(|| inner.strip_prefix("inputs[\""))
+                    .map(|n| n.trim_end_matches(['\'', '"', ']']).to_string())
+            })
+            .filter(|n| {
+                n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+        match name {
+            Some(name) => {
+                let given = step.with_value(&name).map(|v| v.text.clone()).or_else(|| {
+                    defaults
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, d)| d.clone())
+                });
+                // Kept on one line: the value only has to name the token it carries.
+                out.push_str(&given.unwrap_or_default().replace(['\n', '\r'], " "));
+            }
+            None => out.push_str(&rest[i..i + close + 2]),
+        }
+        rest = &rest[i + close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Needs of the local action `path` used by `step`.
+fn local_action_needs(
+    step: &Step,
+    path: &str,
+    local: &LocalUses,
+    depth: usize,
+    needs: &mut Needs,
+) -> Result<(), String> {
+    let label = step.label();
+    let text = match local.get(&local_key(path)) {
+        Some(LocalTarget::Action(t)) => t.clone(),
+        Some(LocalTarget::Workflow(_)) => {
+            return Err(format!(
+                "step `{label}` uses {path}, which is not an action"
+            ))
+        }
+        Some(LocalTarget::Missing) | None => {
+            return Err(format!(
+                "step `{label}` uses the local action {path}, whose action.yml could not be read"
+            ))
+        }
+    };
+    if depth >= MAX_LOCAL_DEPTH {
+        return Err(format!("step `{label}` nests local actions too deeply"));
+    }
+    let doc = crate::syntax::yaml::parse_doc(&text);
+    let action = Workflow::from_yaml(WorkflowKind::Action, &doc, &text);
+    let substituted = substitute_inputs(&text, step, &action);
+    let doc = crate::syntax::yaml::parse_doc(&substituted);
+    let action = Workflow::from_yaml(WorkflowKind::Action, &doc, &substituted);
+    let Some(runs) = &action.runs else {
+        return Err(format!(
+            "step `{label}` uses the local action {path}, whose `runs:` cannot be read"
+        ));
+    };
+    let composite = runs
+        .using
+        .as_ref()
+        .is_some_and(|u| u.text.trim().eq_ignore_ascii_case("composite"));
+    if !composite {
+        // JavaScript or container code: what it does with the token (or an OIDC token, which
+        // any step of an `id-token: write` job can mint) cannot be read from action.yml.
+        return Err(format!(
+            "step `{label}` uses the local action {path}, which runs {} code whose token needs cannot be read",
+            runs.using.as_ref().map(|u| u.text.trim().to_string()).unwrap_or_else(|| "its own".into())
+        ));
+    }
+    match steps_needs(&action, &[], &runs.steps, local, depth + 1) {
+        JobNeeds::Known(n) => {
+            for (scope, (level, why)) in n {
+                add(needs, &scope, level, &format!("{path}: {why}"));
+            }
+            Ok(())
+        }
+        JobNeeds::Unknown { reason, .. } => Err(format!("{path}: {reason}")),
+    }
+}
+
+/// Needs of a call to the repository's reusable workflow `path`: the scopes its jobs declare
+/// (their own blocks, else the workflow's), or, for jobs that declare none, what their steps
+/// need. `Err` names the workflow and why its needs are unknown.
+fn reusable_needs(
+    path: &str,
+    local: &LocalUses,
+    depth: usize,
+    needs: &mut Needs,
+) -> Result<(), String> {
+    let text = match local.get(&local_key(path)) {
+        Some(LocalTarget::Workflow(t)) => t.clone(),
+        _ => {
+            return Err(format!(
+                "the reusable workflow {path}, whose file could not be read"
+            ))
+        }
+    };
+    if depth >= MAX_LOCAL_DEPTH {
+        return Err(format!("the reusable workflow {path}, nested too deeply"));
+    }
+    let doc = crate::syntax::yaml::parse_doc(&text);
+    let callee = Workflow::from_yaml(WorkflowKind::Workflow, &doc, &text);
+    let declared = |p: &crate::model::workflow::Permissions,
+                    needs: &mut Needs,
+                    who: &str|
+     -> Result<(), String> {
+        match &p.value {
+            PermissionsValue::Scopes(scopes) => {
+                for s in scopes {
+                    let level = s.level.ok_or_else(|| {
+                        format!(
+                            "the reusable workflow {path}, whose `{}` level cannot be read",
+                            s.scope
+                        )
+                    })?;
+                    if level > Level::None {
+                        add(needs, &s.scope, level, &format!("{path} ({who})"));
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(format!(
+                "the reusable workflow {path}, whose permissions ({who}) cannot be listed"
+            )),
+        }
+    };
+    for job in &callee.jobs {
+        if let Some(p) = &job.permissions {
+            declared(p, needs, &format!("job `{}`", job.id))?;
+        } else if let Some(p) = &callee.permissions {
+            declared(p, needs, "workflow")?;
+        } else {
+            match job_needs_at(&callee, job, local, depth + 1) {
+                JobNeeds::Known(n) => {
+                    for (scope, (level, why)) in n {
+                        add(needs, &scope, level, &format!("{path}: {why}"));
+                    }
+                }
+                JobNeeds::Unknown { reason, .. } => {
+                    return Err(format!("the reusable workflow {path} ({reason})"))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn step_is_given_token(step: &Step) -> bool {
     step.with.iter().chain(step.env.iter()).any(|kv| {
         kv.value
@@ -217,11 +433,17 @@ fn step_is_given_token(step: &Step) -> bool {
     })
 }
 
-fn action_needs(step: &Step, needs: &mut Needs) -> Result<(), String> {
+fn action_needs(
+    step: &Step,
+    needs: &mut Needs,
+    local: &LocalUses,
+    depth: usize,
+) -> Result<(), String> {
     let uses = step.uses.as_ref().expect("checked by caller");
     let action = match &uses.target {
         UsesTarget::Repo(r) => r.action_lower(),
-        UsesTarget::Local(_) | UsesTarget::Docker(_) => {
+        UsesTarget::Local(path) => return local_action_needs(step, path, local, depth, needs),
+        UsesTarget::Docker(_) => {
             if step_is_given_token(step) {
                 return Err(format!("step `{}` is given the GITHUB_TOKEN", step.label()));
             }
@@ -366,9 +588,9 @@ enum TokenSource {
     Absent,
 }
 
-fn gh_token_source(wf: &Workflow, job: &Job, step: &Step) -> TokenSource {
+fn gh_token_source(wf: &Workflow, job_env: &[KeyValue], step: &Step) -> TokenSource {
     let names = ["GH_TOKEN", "GITHUB_TOKEN"];
-    let scopes = [&step.env, &job.env, &wf.env];
+    let scopes: [&[KeyValue]; 3] = [&step.env, job_env, &wf.env];
     for env in scopes {
         if let Some(kv) = env.iter().find(|kv| names.contains(&kv.name.as_str())) {
             let v = kv.value.as_ref().map(|v| v.text.as_str()).unwrap_or("");
@@ -389,15 +611,16 @@ fn gh_token_source(wf: &Workflow, job: &Job, step: &Step) -> TokenSource {
 
 fn run_needs(
     wf: &Workflow,
-    job: &Job,
+    job_env: &[KeyValue],
     step: &Step,
     default_checkout: bool,
     needs: &mut Needs,
 ) -> Result<(), String> {
     let run = step.run.as_ref().expect("checked by caller");
     let script = shell::parse(&run.text);
-    let token = gh_token_source(wf, job, step);
-    let provenance_env = [&step.env, &job.env, &wf.env].iter().any(|env| {
+    let token = gh_token_source(wf, job_env, step);
+    let envs: [&[KeyValue]; 3] = [&step.env, job_env, &wf.env];
+    let provenance_env = envs.iter().any(|env| {
         env.iter().any(|kv| {
             kv.name.eq_ignore_ascii_case("NPM_CONFIG_PROVENANCE")
                 && kv.value.as_ref().is_some_and(|v| v.text.trim() == "true")
@@ -552,7 +775,7 @@ mod tests {
 
     fn needs_of(t: &str) -> JobNeeds {
         let wf = Workflow::parse(WorkflowKind::Workflow, t);
-        job_needs(&wf, &wf.jobs[0])
+        job_needs(&wf, &wf.jobs[0], &Facts::default())
     }
 
     fn known(t: &str) -> Vec<(String, Level)> {
@@ -631,5 +854,53 @@ mod tests {
         assert_eq!(known(t), [("contents".to_string(), Level::Write)]);
         let t = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n      - run: git push origin HEAD\n";
         assert_eq!(known(t), [("contents".to_string(), Level::Read)]);
+    }
+
+    #[test]
+    fn local_actions_and_reusable_workflows_bring_their_needs() {
+        use std::collections::BTreeMap;
+        let mut map = BTreeMap::new();
+        map.insert(
+            "./.github/actions/comment".to_string(),
+            LocalTarget::Action(
+                "inputs:\n  token:\n    default: ${{ github.token }}\nruns:\n  using: composite\n  steps:\n    - run: gh pr comment 1 --body hi\n      shell: bash\n      env:\n        GH_TOKEN: ${{ inputs.token }}\n"
+                    .into(),
+            ),
+        );
+        map.insert(
+            "./.github/workflows/r.yml".to_string(),
+            LocalTarget::Workflow(
+                "on: workflow_call\njobs:\n  a:\n    permissions:\n      packages: write\n    steps:\n      - run: x\n".into(),
+            ),
+        );
+        let facts = Facts {
+            local_uses: std::sync::Arc::new(map),
+            ..Facts::default()
+        };
+        let needs = |t: &str| {
+            let wf = Workflow::parse(WorkflowKind::Workflow, t);
+            match job_needs(&wf, &wf.jobs[0], &facts) {
+                JobNeeds::Known(n) => {
+                    Ok(n.into_iter().map(|(k, (l, _))| (k, l)).collect::<Vec<_>>())
+                }
+                JobNeeds::Unknown { reason, .. } => Err(reason),
+            }
+        };
+        // The default token input reaches `gh pr comment`.
+        assert_eq!(
+            needs("jobs:\n  a:\n    steps:\n      - uses: ./.github/actions/comment\n"),
+            Ok(vec![("pull-requests".to_string(), Level::Write)])
+        );
+        // Another token passed in: nothing asked of GITHUB_TOKEN.
+        assert_eq!(
+            needs("jobs:\n  a:\n    steps:\n      - uses: ./.github/actions/comment/\n        with:\n          token: ${{ secrets.PAT }}\n"),
+            Ok(vec![])
+        );
+        assert_eq!(
+            needs("jobs:\n  a:\n    uses: ./.github/workflows/r.yml\n"),
+            Ok(vec![("packages".to_string(), Level::Write)])
+        );
+        assert!(needs("jobs:\n  a:\n    steps:\n      - uses: ./missing\n").is_err());
+        assert!(needs("jobs:\n  a:\n    uses: ./.github/workflows/other.yml\n").is_err());
     }
 }
