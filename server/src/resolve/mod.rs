@@ -4,9 +4,13 @@
 //! ([`tags`]) and then any [`PinSource`] the shell put into the workspace facts (the online
 //! resolver's cache). The engine itself never does I/O.
 
+pub mod advisories;
+pub mod archived;
 pub mod http;
 pub mod online;
+pub mod osv;
 pub mod tags;
+pub mod well_known;
 
 use crate::workspace::Facts;
 pub use tags::Pin;
@@ -19,6 +23,47 @@ pub trait PinSource: Send + Sync + std::fmt::Debug {
     fn commit(&self, repo: &str, git_ref: &str) -> Option<String>;
     /// Version tags known to point at `sha` in `repo`.
     fn tags_at(&self, repo: &str, sha: &str) -> Vec<String>;
+}
+
+/// Advisories beyond the built-in snapshot (the OSV client's on-disk cache, filled by the
+/// shells before analysis when online is on). Lookups are cheap and never block.
+pub trait AdvisorySource: Send + Sync + std::fmt::Debug {
+    /// Advisories of the repository of `action` (`owner/repo[/path]`); `None` when this
+    /// source holds no answer for it.
+    fn advisories(&self, action: &str) -> Option<Vec<advisories::Advisory>>;
+}
+
+/// The advisories of `action`'s repository: the built-in snapshot, with a record of the same
+/// id replaced by the online source's (fresher) copy and the online source's other records
+/// added.
+pub fn advisories_for(facts: &Facts, action: &str) -> Vec<advisories::Advisory> {
+    let built_in = advisories::built_in(action);
+    let online = facts
+        .advisories
+        .as_deref()
+        .and_then(|s| s.advisories(action))
+        .unwrap_or_default();
+    if online.is_empty() {
+        return built_in.to_vec();
+    }
+    let mut out: Vec<advisories::Advisory> = built_in
+        .iter()
+        .filter(|b| {
+            !online
+                .iter()
+                .any(|o| o.id == b.id && o.package == b.package)
+        })
+        .cloned()
+        .collect();
+    out.extend(online);
+    out
+}
+
+/// Fill the online parts of `facts` for a workflow or action file (tag → commit answers,
+/// advisories): nothing unless the user turned online on. May use the network.
+pub fn prefetch_online(config: &crate::config::Config, text: &str, facts: &mut Facts) {
+    facts.pins = online::pins_for(config, text);
+    facts.advisories = osv::advisories_for(config, text);
 }
 
 /// Where a ref resolves to: the built-in table first, then the extra source in `facts`.
