@@ -8,7 +8,7 @@
 //! is never a squat: only that owner can create repositories there.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 static PERMISSIONS_TOML: &str = include_str!("../../../data/action-permissions.toml");
 
@@ -35,15 +35,37 @@ static KNOWN: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
     out
 });
 
-/// `(lower-case name, folded name, spelling)` of every well-known action, sorted.
-static ENTRIES: LazyLock<Vec<(String, String, &'static str)>> = LazyLock::new(|| {
-    let mut out: Vec<_> = KNOWN
+/// A well-known action, prepared for comparisons.
+struct Entry {
+    /// Lower case.
+    key: String,
+    chars: Vec<char>,
+    folded: String,
+    /// As the table spells it.
+    name: &'static str,
+}
+
+/// Every well-known action, sorted by lower-case name.
+static ENTRIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
+    let mut out: Vec<Entry> = KNOWN
         .iter()
-        .map(|(key, name)| (key.clone(), fold(key), name.as_str()))
+        .map(|(key, name)| Entry {
+            key: key.clone(),
+            chars: key.chars().collect(),
+            folded: fold(key),
+            name: name.as_str(),
+        })
         .collect();
-    out.sort();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
     out
 });
+
+/// Answers already computed: a workflow is analysed again on every keystroke with the same
+/// names in it. Cleared when it grows large.
+static MEMO: LazyLock<Mutex<HashMap<String, NearMiss>>> = LazyLock::new(Default::default);
+
+/// The well-known name a name imitates, and how.
+pub type NearMiss = Option<(&'static str, Closeness)>;
 
 /// Whether `owner/repo` (any case, any path after it) is a well-known action.
 pub fn is_known(action: &str) -> bool {
@@ -61,7 +83,21 @@ pub enum Closeness {
 
 /// The well-known action `slug` (`owner/repo`) imitates, with how; `None` when `slug` is
 /// itself well-known or close to nothing.
-pub fn near_miss(slug: &str) -> Option<(&'static str, Closeness)> {
+pub fn near_miss(slug: &str) -> NearMiss {
+    if let Some(hit) = MEMO.lock().ok().and_then(|m| m.get(slug).copied()) {
+        return hit;
+    }
+    let answer = compute_near_miss(slug);
+    if let Ok(mut memo) = MEMO.lock() {
+        if memo.len() > 4096 {
+            memo.clear();
+        }
+        memo.insert(slug.to_string(), answer);
+    }
+    answer
+}
+
+fn compute_near_miss(slug: &str) -> NearMiss {
     let lower = slug.to_lowercase();
     if KNOWN.contains_key(&lower) {
         return None;
@@ -70,13 +106,19 @@ pub fn near_miss(slug: &str) -> Option<(&'static str, Closeness)> {
     let chars: Vec<char> = lower.chars().collect();
     let skeleton = fold(&lower);
     let mut best: Option<(&'static str, Closeness)> = None;
-    for (key, folded, name) in ENTRIES.iter() {
+    for Entry {
+        key,
+        chars: known_chars,
+        folded,
+        name,
+    } in ENTRIES.iter()
+    {
         if key.split('/').next() == Some(owner) {
             continue;
         }
         let closeness = if skeleton == *folded {
             Closeness::LookAlike
-        } else if key.len().abs_diff(lower.len()) <= 4 && one_edit(&chars, key) {
+        } else if known_chars.len().abs_diff(chars.len()) <= 1 && one_edit(&chars, known_chars) {
             Closeness::OneEdit
         } else {
             continue;
@@ -97,8 +139,7 @@ pub fn near_miss(slug: &str) -> Option<(&'static str, Closeness)> {
 }
 
 /// Whether `a` and `b` are exactly one Damerau edit apart.
-fn one_edit(a: &[char], b: &str) -> bool {
-    let b: Vec<char> = b.chars().collect();
+fn one_edit(a: &[char], b: &[char]) -> bool {
     match a.len() as isize - b.len() as isize {
         0 => {
             let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
@@ -108,8 +149,8 @@ fn one_edit(a: &[char], b: &str) -> bool {
                 _ => false,
             }
         }
-        1 => deletes_to(a, &b),
-        -1 => deletes_to(&b, a),
+        1 => deletes_to(a, b),
+        -1 => deletes_to(b, a),
         _ => false,
     }
 }
@@ -200,7 +241,12 @@ mod tests {
 
     #[test]
     fn edits() {
-        let e = |a: &str, b: &str| one_edit(&a.chars().collect::<Vec<_>>(), b);
+        let e = |a: &str, b: &str| {
+            one_edit(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
         assert!(e("abc", "abd") && e("abc", "acb") && e("abc", "ab") && e("ab", "abc"));
         assert!(e("abc", "xabc") && !e("abc", "abc") && !e("abc", "cba") && !e("abcd", "ab"));
     }
