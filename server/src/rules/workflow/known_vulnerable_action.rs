@@ -53,7 +53,10 @@ fn in_use(ctx: &Ctx, uses: &Uses, r: &RepoRef, git_ref: &str) -> Option<InUse> {
         let sha = git_ref.to_ascii_lowercase();
         if let Some(tag) = resolve::version_for_sha(ctx.facts, &slug, &sha) {
             let v = Version::parse(&tag)?;
-            return Some(InUse::Exact(v, format!("{}… ({tag})", &sha[..12])));
+            return Some(InUse::Exact(
+                v,
+                format!("{}… ({tag})", sha.get(..12).unwrap_or(&sha)),
+            ));
         }
         let comment = uses.comment.as_ref()?;
         let word = comment_version(comment.text.split_whitespace().next()?)?;
@@ -63,7 +66,10 @@ fn in_use(ctx: &Ctx, uses: &Uses, r: &RepoRef, git_ref: &str) -> Option<InUse> {
         let v = Version::parse(word)?;
         return Some(InUse::Exact(
             v,
-            format!("{}… ({word}, as its comment says)", &git_ref[..12]),
+            format!(
+                "{}… ({word}, as its comment says)",
+                git_ref.get(..12).unwrap_or(git_ref)
+            ),
         ));
     }
     let v = Version::parse(git_ref)?;
@@ -206,7 +212,7 @@ fn check_one(ctx: &Ctx, uses: &Uses, r: &RepoRef, out: &mut Vec<Finding>) {
             format!("{git_ref} (now {resolved})")
         }
         Some(InUse::Series(..)) => git_ref.to_string(),
-        None => format!("{}…", &git_ref[..git_ref.len().min(12)]),
+        None => format!("{}…", git_ref.get(..12).unwrap_or(git_ref)),
     };
     let more = match hits.len() {
         1 => String::new(),
