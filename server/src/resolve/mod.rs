@@ -55,7 +55,16 @@ pub fn advisories_for(facts: &Facts, action: &str) -> Vec<advisories::Advisory> 
         })
         .cloned()
         .collect();
-    out.extend(online);
+    for mut o in online {
+        // OSV records carry no malicious commits: keep the ones the snapshot names.
+        if let Some(b) = built_in
+            .iter()
+            .find(|b| b.id == o.id && b.package == o.package)
+        {
+            o.commits.extend(b.commits.iter().cloned());
+        }
+        out.push(o);
+    }
     out
 }
 
@@ -88,4 +97,53 @@ pub fn version_for_sha(facts: &Facts, repo: &str, sha: &str) -> Option<String> {
 /// The commit a tag points to, from the table or the extra source.
 pub fn tag_commit(facts: &Facts, repo: &str, tag: &str) -> Option<String> {
     tags::tag_commit(repo, tag).or_else(|| facts.pins.as_deref()?.commit(repo, tag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[derive(Debug)]
+    struct Fake(Vec<advisories::Advisory>);
+
+    impl AdvisorySource for Fake {
+        fn advisories(&self, _action: &str) -> Option<Vec<advisories::Advisory>> {
+            Some(self.0.clone())
+        }
+    }
+
+    #[test]
+    fn online_advisories_replace_the_snapshot_copy_and_add_new_ones() {
+        let built_in = advisories::built_in("tj-actions/changed-files");
+        let mut fresher = built_in
+            .iter()
+            .find(|a| a.id == "GHSA-mrrh-fwg8-r2c3")
+            .unwrap()
+            .clone();
+        fresher.summary = "fresher".into();
+        fresher.commits.clear();
+        let mut new = fresher.clone();
+        new.id = "GHSA-new0-0000-0000".into();
+        let facts = Facts {
+            advisories: Some(Arc::new(Fake(vec![fresher, new]))),
+            ..Facts::default()
+        };
+        let merged = advisories_for(&facts, "tj-actions/changed-files");
+        assert_eq!(merged.len(), built_in.len() + 1);
+        let ids: Vec<&str> = merged.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(
+            ids.iter().filter(|i| **i == "GHSA-mrrh-fwg8-r2c3").count(),
+            1
+        );
+        assert!(merged.iter().any(|a| a.id == "GHSA-mrrh-fwg8-r2c3"
+            && a.summary == "fresher"
+            && a.commits.len() == 1));
+        assert!(ids.contains(&"GHSA-new0-0000-0000"));
+        // Offline: the snapshot alone.
+        assert_eq!(
+            advisories_for(&Facts::default(), "tj-actions/changed-files").len(),
+            built_in.len()
+        );
+    }
 }
