@@ -4,7 +4,8 @@
 //! the most specific version tag on that commit (tag table, or the online resolver's cache),
 //! else the version its comment names (`# v4.1.2`); a moving tag (`v4`, `v4.1`) fires when
 //! every release of that series is affected, else it is the version the tag table says it
-//! points to. Branches and unknown commits are not judged. A pin to a commit an advisory
+//! points to (a commit known only by a moving tag — its comment says `# v4` — is "some v4
+//! release": it fires only when all of them are affected). Branches and unknown commits are not judged. A pin to a commit an advisory
 //! names as malicious (tag compromises) always fires.
 //!
 //! Advisories: the built-in snapshot, plus OSV's answers when online is on
@@ -36,8 +37,8 @@ enum InUse {
     /// An exact version, with how it was learnt (`v4.1.2`, `v4.1.2 (the pinned commit)`).
     Exact(Version, String),
     /// A moving tag: `v4` = every `4.*` release; with the version the tag table resolves it
-    /// to, when it does.
-    Series(Version, Option<(Version, String)>),
+    /// to, when it does, and how to show it (`v4`, `0123456789ab… (v4)`).
+    Series(Version, Option<(Version, String)>, String),
 }
 
 /// Why an advisory matched.
@@ -51,26 +52,27 @@ fn in_use(ctx: &Ctx, uses: &Uses, r: &RepoRef, git_ref: &str) -> Option<InUse> {
     let slug = r.slug();
     if r.is_sha_pinned() {
         let sha = git_ref.to_ascii_lowercase();
-        if let Some(tag) = resolve::version_for_sha(ctx.facts, &slug, &sha) {
-            let v = Version::parse(&tag)?;
-            return Some(InUse::Exact(
-                v,
-                format!("{}… ({tag})", sha.get(..12).unwrap_or(&sha)),
-            ));
-        }
-        let comment = uses.comment.as_ref()?;
-        let word = comment_version(comment.text.split_whitespace().next()?)?;
-        if !tags::is_exact_version(word) {
-            return None;
-        }
-        let v = Version::parse(word)?;
-        return Some(InUse::Exact(
-            v,
-            format!(
-                "{}… ({word}, as its comment says)",
-                git_ref.get(..12).unwrap_or(git_ref)
-            ),
-        ));
+        let short = sha.get(..12).unwrap_or(&sha);
+        // The commit's own tag, else the version its comment names. Only a moving tag (`v4`)
+        // known for the commit is judged as "some 4.* release".
+        let (word, how) = match resolve::version_for_sha(ctx.facts, &slug, &sha) {
+            Some(tag) => {
+                let how = format!("{short}… ({tag})");
+                (tag, how)
+            }
+            None => {
+                let comment = uses.comment.as_ref()?;
+                let word = comment_version(comment.text.split_whitespace().next()?)?;
+                let how = format!("{short}… ({word}, as its comment says)");
+                (word.to_string(), how)
+            }
+        };
+        let v = Version::parse(&word)?;
+        return Some(if tags::is_exact_version(&word) {
+            InUse::Exact(v, how)
+        } else {
+            InUse::Series(v, None, how)
+        });
     }
     let v = Version::parse(git_ref)?;
     if tags::is_exact_version(git_ref) {
@@ -79,7 +81,7 @@ fn in_use(ctx: &Ctx, uses: &Uses, r: &RepoRef, git_ref: &str) -> Option<InUse> {
     let resolved = resolve::resolve(ctx.facts, &slug, git_ref)
         .and_then(|pin| Some((Version::parse(&pin.version)?, pin.version)))
         .filter(|(rv, _)| rv.components() > v.components());
-    Some(InUse::Series(v, resolved))
+    Some(InUse::Series(v, resolved, git_ref.to_string()))
 }
 
 fn hits<'a>(
@@ -102,7 +104,7 @@ fn hits<'a>(
         }
         let range = match used {
             InUse::Exact(v, _) => a.range_for(v),
-            InUse::Series(partial, resolved) => a
+            InUse::Series(partial, resolved, _) => a
                 .ranges
                 .iter()
                 .find(|r| r.contains_series(partial))
@@ -206,12 +208,12 @@ fn check_one(ctx: &Ctx, uses: &Uses, r: &RepoRef, out: &mut Vec<Finding>) {
     };
     let what = match &used {
         Some(InUse::Exact(_, how)) => how.clone(),
-        Some(InUse::Series(v, Some((_, resolved))))
+        Some(InUse::Series(v, Some((_, resolved)), how))
             if worst.range.is_some_and(|r| !r.contains_series(v)) =>
         {
-            format!("{git_ref} (now {resolved})")
+            format!("{how} (now {resolved})")
         }
-        Some(InUse::Series(..)) => git_ref.to_string(),
+        Some(InUse::Series(_, _, how)) => how.clone(),
         None => format!("{}…", git_ref.get(..12).unwrap_or(git_ref)),
     };
     let more = match hits.len() {
@@ -243,7 +245,7 @@ fn check_one(ctx: &Ctx, uses: &Uses, r: &RepoRef, out: &mut Vec<Finding>) {
     let mut finding = Finding::new(ID, span, message).severity(worst.advisory.severity);
     let current = match &used {
         Some(InUse::Exact(v, _)) => Some(v.clone()),
-        Some(InUse::Series(v, resolved)) => Some(
+        Some(InUse::Series(v, resolved, _)) => Some(
             resolved
                 .as_ref()
                 .map_or_else(|| v.clone(), |(rv, _)| rv.clone()),
