@@ -222,22 +222,29 @@ impl Osv {
         if wanted.is_empty() {
             return;
         }
-        let Some(ids) = self.query_batch(&wanted) else {
-            return;
-        };
         let mut answers: Vec<(String, Vec<CachedAdvisory>)> = Vec::new();
-        for (package, ids) in wanted.iter().zip(ids) {
-            let mut advisories = Vec::new();
-            for id in ids {
-                let Some(record) = self.vuln(&id) else {
-                    if self.stopped() {
-                        return;
-                    }
-                    continue;
-                };
-                advisories.extend(parse_vuln(&record, package));
+        // OSV takes at most 1,000 queries per batch.
+        for chunk in wanted.chunks(1000) {
+            let Some(ids) = self.query_batch(chunk) else {
+                return;
+            };
+            'package: for (package, ids) in chunk.iter().zip(ids) {
+                let mut advisories = Vec::new();
+                for id in ids {
+                    let Some(record) = self.vuln(&id) else {
+                        if self.stopped() {
+                            return;
+                        }
+                        if !self.was_read(&id) {
+                            // Over this run's budget of records: not cached as complete.
+                            continue 'package;
+                        }
+                        continue; // 404: the id is gone
+                    };
+                    advisories.extend(parse_vuln(&record, package));
+                }
+                answers.push((package.clone(), advisories));
             }
-            answers.push((package.clone(), advisories));
         }
         {
             let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -321,6 +328,14 @@ impl Osv {
                 })
                 .collect(),
         )
+    }
+
+    /// Whether `GET /v1/vulns/{id}` was asked in this run.
+    fn was_read(&self, id: &str) -> bool {
+        self.state
+            .lock()
+            .map(|s| s.vulns.contains_key(id))
+            .unwrap_or(false)
     }
 
     /// `GET /v1/vulns/{id}`, once per run.
