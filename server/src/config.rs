@@ -35,6 +35,8 @@ pub struct Config {
     pub online: bool,
     /// GitHub API base for online resolution (GitHub Enterprise): from the user's settings only.
     pub api_url: Option<String>,
+    /// OSV API base for online advisories: from the user's settings only.
+    pub osv_url: Option<String>,
     /// A repository file said `[resolve] online = false`: off whatever the user asked.
     pub online_forbidden: bool,
     /// Keys of a repository file that were ignored because only the user may set them.
@@ -59,6 +61,8 @@ impl std::fmt::Display for ConfigWarning {
 pub const ONLINE_ENV: &str = "CHAINWARDEN_ONLINE";
 /// Environment variable naming the GitHub API base (GitHub Enterprise).
 pub const API_ENV: &str = "CHAINWARDEN_GITHUB_API";
+/// Environment variable naming the OSV API base (a mirror, or a test server).
+pub const OSV_ENV: &str = "CHAINWARDEN_OSV_API";
 
 /// What only the user decides: the network and the endpoints that receive credentials.
 #[derive(Clone, Debug, Default)]
@@ -66,6 +70,8 @@ pub struct UserSettings {
     /// `None`: nobody said; offline.
     pub online: Option<bool>,
     pub api_url: Option<String>,
+    /// `CHAINWARDEN_OSV_API` or `[resolve] osv-url` of the user config file.
+    pub osv_url: Option<String>,
     /// The user config file's other settings (rules, ignore, pinning), applied under the
     /// repository's.
     pub defaults: Config,
@@ -91,6 +97,13 @@ impl UserSettings {
         {
             settings.api_url = Some(api);
         }
+        if let Some(osv) = std::env::var(OSV_ENV)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        {
+            settings.osv_url = Some(osv);
+        }
         (settings, error)
     }
 
@@ -106,6 +119,7 @@ impl UserSettings {
                 UserSettings {
                     online: resolve.online.map(|(v, _)| v),
                     api_url: resolve.api_url.map(|(v, _)| v),
+                    osv_url: resolve.osv_url.map(|(v, _)| v),
                     defaults: config,
                 },
                 None,
@@ -152,6 +166,7 @@ type ParseError = (Option<std::ops::Range<usize>>, String);
 struct ResolveKeys {
     online: Option<(bool, Option<std::ops::Range<usize>>)>,
     api_url: Option<(String, Option<std::ops::Range<usize>>)>,
+    osv_url: Option<(String, Option<std::ops::Range<usize>>)>,
 }
 
 /// A config file that could not be read: reported as a diagnostic on the file itself.
@@ -243,6 +258,16 @@ impl Config {
                 ),
             });
         }
+        if let Some((url, span)) = resolve.osv_url {
+            self.warnings.push(ConfigWarning {
+                path: path.to_path_buf(),
+                span,
+                message: format!(
+                    "`osv-url = \"{url}\"` is ignored: only your own settings may choose the \
+                     advisory server (CHAINWARDEN_OSV_API or your user config file)"
+                ),
+            });
+        }
     }
 
     /// Put the user's settings under this repository config: the user's rule settings and
@@ -269,6 +294,7 @@ impl Config {
         }
         self.set_online(cli_online || user.online.unwrap_or(false));
         self.api_url = user.api_url.clone();
+        self.osv_url = user.osv_url.clone();
     }
 
     /// Turn the network on or off as the user asked, unless the repository turned it off.
@@ -369,6 +395,13 @@ impl Config {
                                     "`api-url` must be a string".to_string(),
                                 ))?;
                                 resolve.api_url = Some((url.trim().to_string(), locate("api-url")));
+                            }
+                            "osv-url" => {
+                                let url = v.as_str().ok_or((
+                                    locate("osv-url"),
+                                    "`osv-url` must be a string".to_string(),
+                                ))?;
+                                resolve.osv_url = Some((url.trim().to_string(), locate("osv-url")));
                             }
                             other => {
                                 return Err((

@@ -94,6 +94,9 @@ pub struct Facts {
     /// Tag → commit knowledge beyond the built-in table (the online resolver's cache), filled
     /// by the shells when online resolution is enabled.
     pub pins: Option<std::sync::Arc<dyn crate::resolve::PinSource>>,
+    /// Advisories beyond the built-in snapshot (the OSV client's cache), filled by the shells
+    /// when online is on.
+    pub advisories: Option<std::sync::Arc<dyn crate::resolve::AdvisorySource>>,
 }
 
 impl Facts {

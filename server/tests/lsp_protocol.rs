@@ -86,7 +86,9 @@ impl Lsp {
             // No user settings of the machine running the tests (a test may set its own).
             .env("XDG_CONFIG_HOME", "/nonexistent/chainwarden-test-config")
             .env_remove("CHAINWARDEN_ONLINE")
-            .env_remove("CHAINWARDEN_GITHUB_API");
+            .env_remove("CHAINWARDEN_GITHUB_API")
+            // Online advisories (OSV) go to a closed local port, never to the internet.
+            .env("CHAINWARDEN_OSV_API", "http://127.0.0.1:9");
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }

@@ -42,7 +42,9 @@ fn check(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
         .env("GITHUB_TOKEN", TOKEN)
         .env("GH_TOKEN", TOKEN)
         .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("XDG_CONFIG_HOME", dir.join("user-config"));
+        .env("XDG_CONFIG_HOME", dir.join("user-config"))
+        // Online advisories (OSV) go to a closed local port, never to the internet.
+        .env("CHAINWARDEN_OSV_API", "http://127.0.0.1:9");
     for k in [
         "CHAINWARDEN_ONLINE",
         "CHAINWARDEN_GITHUB_API",

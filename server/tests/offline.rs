@@ -26,6 +26,8 @@ fn check(dir: &std::path::Path, base: &str, extra: &[&str]) -> String {
         .args(["--format", "json"])
         .args(extra)
         .env("CHAINWARDEN_GITHUB_API", base)
+        // Online advisories (OSV) go to a closed local port, never to the internet.
+        .env("CHAINWARDEN_OSV_API", "http://127.0.0.1:9")
         .env("XDG_CACHE_HOME", dir.join("cache"))
         .env("XDG_CONFIG_HOME", dir.join("user-config"))
         .env_remove("CHAINWARDEN_ONLINE")

@@ -38,6 +38,10 @@ const SPEC_RULES: &[&str] = &[
     "vault-token-from-env",
     "secret-cached-without-ttl",
     "secret-fetch-failure-ignored",
+    // SPEC §7.2
+    "known-vulnerable-action",
+    "archived-action",
+    "typosquat-action",
 ];
 
 fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

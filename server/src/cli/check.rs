@@ -259,7 +259,7 @@ fn check_file(
     let display = strip_dot(path).to_path_buf();
     let mut facts = facts.get(path, root);
     if matches!(kind, kind::FileKind::Workflow | kind::FileKind::Action) {
-        facts.pins = crate::resolve::online::pins_for(config, &text);
+        crate::resolve::prefetch_online(config, &text, &mut facts);
     }
     let mut text = text;
     let mut fixes = 0;

@@ -160,7 +160,7 @@ async fn fix_all_text(state: &Arc<State>, a: &Analysed) -> Option<String> {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut facts = workspace::gather(&path, root.as_deref());
             if matches!(kind, FileKind::Workflow | FileKind::Action) {
-                facts.pins = crate::resolve::online::pins_for(&config, &text);
+                crate::resolve::prefetch_online(&config, &text, &mut facts);
             }
             let relative = root
                 .as_deref()

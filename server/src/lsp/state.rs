@@ -239,7 +239,7 @@ impl State {
                     State::test_panic(panic_on.as_deref(), &text, "analysis");
                     let mut facts = workspace::gather(&path, root.as_deref());
                     if matches!(kind, FileKind::Workflow | FileKind::Action) {
-                        facts.pins = crate::resolve::online::pins_for(&config, &text);
+                        crate::resolve::prefetch_online(&config, &text, &mut facts);
                     }
                     let syntax = match kept {
                         Some(kept) => kept.into_syntax(),

@@ -118,6 +118,22 @@ impl Http {
     }
 }
 
+impl Http {
+    /// `POST url` with a JSON body, no credential (the online features that post — OSV — take
+    /// none). Redirects are not followed: a redirect is returned as the answer.
+    pub fn post_json(
+        &self,
+        url: &str,
+        body: &str,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        self.agent
+            .post(url)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .send(body)
+    }
+}
+
 /// Resolve a `Location` header against the URL that answered with it.
 fn join(base: &str, location: &str) -> Option<String> {
     let location = location.trim();

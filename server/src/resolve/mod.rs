@@ -4,9 +4,13 @@
 //! ([`tags`]) and then any [`PinSource`] the shell put into the workspace facts (the online
 //! resolver's cache). The engine itself never does I/O.
 
+pub mod advisories;
+pub mod archived;
 pub mod http;
 pub mod online;
+pub mod osv;
 pub mod tags;
+pub mod well_known;
 
 use crate::workspace::Facts;
 pub use tags::Pin;
@@ -19,6 +23,56 @@ pub trait PinSource: Send + Sync + std::fmt::Debug {
     fn commit(&self, repo: &str, git_ref: &str) -> Option<String>;
     /// Version tags known to point at `sha` in `repo`.
     fn tags_at(&self, repo: &str, sha: &str) -> Vec<String>;
+}
+
+/// Advisories beyond the built-in snapshot (the OSV client's on-disk cache, filled by the
+/// shells before analysis when online is on). Lookups are cheap and never block.
+pub trait AdvisorySource: Send + Sync + std::fmt::Debug {
+    /// Advisories of the repository of `action` (`owner/repo[/path]`); `None` when this
+    /// source holds no answer for it.
+    fn advisories(&self, action: &str) -> Option<Vec<advisories::Advisory>>;
+}
+
+/// The advisories of `action`'s repository: the built-in snapshot, with a record of the same
+/// id replaced by the online source's (fresher) copy and the online source's other records
+/// added.
+pub fn advisories_for(facts: &Facts, action: &str) -> Vec<advisories::Advisory> {
+    let built_in = advisories::built_in(action);
+    let online = facts
+        .advisories
+        .as_deref()
+        .and_then(|s| s.advisories(action))
+        .unwrap_or_default();
+    if online.is_empty() {
+        return built_in.to_vec();
+    }
+    let mut out: Vec<advisories::Advisory> = built_in
+        .iter()
+        .filter(|b| {
+            !online
+                .iter()
+                .any(|o| o.id == b.id && o.package == b.package)
+        })
+        .cloned()
+        .collect();
+    for mut o in online {
+        // OSV records carry no malicious commits: keep the ones the snapshot names.
+        if let Some(b) = built_in
+            .iter()
+            .find(|b| b.id == o.id && b.package == o.package)
+        {
+            o.commits.extend(b.commits.iter().cloned());
+        }
+        out.push(o);
+    }
+    out
+}
+
+/// Fill the online parts of `facts` for a workflow or action file (tag → commit answers,
+/// advisories): nothing unless the user turned online on. May use the network.
+pub fn prefetch_online(config: &crate::config::Config, text: &str, facts: &mut Facts) {
+    facts.pins = online::pins_for(config, text);
+    facts.advisories = osv::advisories_for(config, text);
 }
 
 /// Where a ref resolves to: the built-in table first, then the extra source in `facts`.
@@ -43,4 +97,53 @@ pub fn version_for_sha(facts: &Facts, repo: &str, sha: &str) -> Option<String> {
 /// The commit a tag points to, from the table or the extra source.
 pub fn tag_commit(facts: &Facts, repo: &str, tag: &str) -> Option<String> {
     tags::tag_commit(repo, tag).or_else(|| facts.pins.as_deref()?.commit(repo, tag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[derive(Debug)]
+    struct Fake(Vec<advisories::Advisory>);
+
+    impl AdvisorySource for Fake {
+        fn advisories(&self, _action: &str) -> Option<Vec<advisories::Advisory>> {
+            Some(self.0.clone())
+        }
+    }
+
+    #[test]
+    fn online_advisories_replace_the_snapshot_copy_and_add_new_ones() {
+        let built_in = advisories::built_in("tj-actions/changed-files");
+        let mut fresher = built_in
+            .iter()
+            .find(|a| a.id == "GHSA-mrrh-fwg8-r2c3")
+            .unwrap()
+            .clone();
+        fresher.summary = "fresher".into();
+        fresher.commits.clear();
+        let mut new = fresher.clone();
+        new.id = "GHSA-new0-0000-0000".into();
+        let facts = Facts {
+            advisories: Some(Arc::new(Fake(vec![fresher, new]))),
+            ..Facts::default()
+        };
+        let merged = advisories_for(&facts, "tj-actions/changed-files");
+        assert_eq!(merged.len(), built_in.len() + 1);
+        let ids: Vec<&str> = merged.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(
+            ids.iter().filter(|i| **i == "GHSA-mrrh-fwg8-r2c3").count(),
+            1
+        );
+        assert!(merged.iter().any(|a| a.id == "GHSA-mrrh-fwg8-r2c3"
+            && a.summary == "fresher"
+            && a.commits.len() == 1));
+        assert!(ids.contains(&"GHSA-new0-0000-0000"));
+        // Offline: the snapshot alone.
+        assert_eq!(
+            advisories_for(&Facts::default(), "tj-actions/changed-files").len(),
+            built_in.len()
+        );
+    }
 }

@@ -91,6 +91,33 @@ pub fn lookup(repo: &str, git_ref: &str) -> Option<Pin> {
     Some(Pin { sha, version })
 }
 
+/// Every tag of `repo` in the table with the commit it points to.
+pub fn tags_of(repo: &str) -> Vec<(&'static str, &'static str)> {
+    repo_tags(repo)
+        .map(|t| {
+            t.by_tag
+                .iter()
+                .map(|(tag, sha)| (tag.as_str(), sha.as_str()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The repositories of the table (`owner/repo`), spelled as in the file, each once.
+pub fn repo_names() -> &'static [String] {
+    static NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut names: Vec<String> = TSV
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split('\t').next())
+            .map(str::to_string)
+            .collect();
+        names.dedup();
+        names
+    });
+    &NAMES
+}
+
 /// Whether the tag is an annotated tag (its own object SHA differs from the commit's).
 pub fn is_annotated(repo: &str, tag: &str) -> bool {
     repo_tags(repo).is_some_and(|t| t.annotated.contains(tag))

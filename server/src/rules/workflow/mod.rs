@@ -2,9 +2,11 @@
 //!
 //! The typed model ([`Workflow`]) is built once per analysis and handed to every rule.
 
+mod archived_action;
 mod checkout_persist_credentials;
 mod dangerous_pull_request_target;
 mod install_scripts_with_secrets;
+mod known_vulnerable_action;
 mod long_lived_ci_secrets;
 mod missing_sbom;
 mod npm_token_publish;
@@ -21,6 +23,7 @@ mod secrets_inherit;
 mod template_injection;
 pub mod token_needs;
 mod trusted_publishing_npm_too_old;
+mod typosquat_action;
 pub mod unpinned_ci_actions;
 pub mod unpinned_image;
 mod unsigned_artifacts;
@@ -47,6 +50,9 @@ const RULES: &[WorkflowRule] = &[
     pin_comment_mismatch::check,
     overpermissioned_workflow_token::check,
     unpinned_image::check,
+    known_vulnerable_action::check,
+    archived_action::check,
+    typosquat_action::check,
 ];
 
 /// A workflow rule that also reads the shared job/step facts ([`WorkflowFacts`]).
