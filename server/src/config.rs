@@ -24,6 +24,9 @@ pub struct Config {
     pub online: bool,
     /// GitHub API base for online resolution (`[resolve] api-url`, for GitHub Enterprise).
     pub api_url: Option<String>,
+    /// `[paths] test-data = true`: analyse compose files, Dockerfiles and package.json under
+    /// test-data folders too ([`crate::kind::is_test_data`]); the shells skip them otherwise.
+    pub test_data: bool,
 }
 
 /// A config file that could not be read: reported as a diagnostic on the file itself.
@@ -149,6 +152,14 @@ impl Config {
                         .and_then(|v| v.as_str())
                         .map(str::to_string);
                 }
+                "paths" => {
+                    if let Some(v) = value.get("test-data") {
+                        config.test_data = v.as_bool().ok_or((
+                            locate("test-data"),
+                            "`test-data` must be true or false".to_string(),
+                        ))?;
+                    }
+                }
                 other => return Err((locate(other), format!("unknown section `{other}`"))),
             }
         }
@@ -158,6 +169,11 @@ impl Config {
     /// Whether a path (relative to the workspace root) is excluded by `ignore`.
     pub fn is_ignored(&self, relative: &Path) -> bool {
         self.ignore.as_ref().is_some_and(|g| g.is_match(relative))
+    }
+
+    /// Whether the shells skip this file as test data (see [`crate::kind::is_test_data`]).
+    pub fn skips_test_data(&self, relative: &Path, kind: crate::kind::FileKind) -> bool {
+        !self.test_data && crate::kind::is_test_data(relative, kind)
     }
 
     pub fn setting(&self, rule: &str) -> Option<RuleSetting> {

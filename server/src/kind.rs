@@ -86,6 +86,33 @@ pub fn detect(path: &Path) -> Option<FileKind> {
     None
 }
 
+/// Folders whose compose files, Dockerfiles and package.json are test data for the project's
+/// own tests (`e2e/fixtures/` is covered by `fixtures`).
+pub const TEST_DATA_DIRS: &[&str] = &["testdata", "fixtures", "__fixtures__", "test-fixtures"];
+
+/// Whether a file is test data that the shells skip unless `[paths] test-data = true` (SPEC
+/// §7.9): a compose file, Dockerfile or package.json with a folder of [`TEST_DATA_DIRS`] in
+/// `relative`, its path below the folder being analysed (so pointing chainwarden at a fixtures
+/// folder itself still analyses it). Workflows, actions and source files are never skipped.
+/// The engine never asks this: the project's own fixture runner analyses `tests/fixtures/`.
+pub fn is_test_data(relative: &Path, kind: FileKind) -> bool {
+    if !matches!(
+        kind,
+        FileKind::Compose | FileKind::Dockerfile | FileKind::Package
+    ) {
+        return false;
+    }
+    let mut dirs: Vec<&std::ffi::OsStr> = relative.components().map(|c| c.as_os_str()).collect();
+    dirs.pop();
+    dirs.iter().any(|d| {
+        d.to_str().is_some_and(|d| {
+            TEST_DATA_DIRS
+                .iter()
+                .any(|t| d.eq_ignore_ascii_case(t))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +145,19 @@ mod tests {
         assert_eq!(k("types.d.ts"), None);
         assert_eq!(k("config.yml"), None);
         assert_eq!(k("README.md"), None);
+    }
+
+    #[test]
+    fn test_data_files() {
+        let t = |p: &str| is_test_data(Path::new(p), detect(Path::new(p)).unwrap());
+        assert!(t("pkg/testdata/Dockerfile"));
+        assert!(t("e2e/fixtures/app/package.json"));
+        assert!(t("src/__fixtures__/docker-compose.yml"));
+        assert!(t("test-fixtures/compose.yaml"));
+        assert!(!t("fixtures/.github/workflows/ci.yml"));
+        assert!(!t("fixtures/src/index.ts"));
+        assert!(!t("docker/Dockerfile"));
+        assert!(!t("fixtures.Dockerfile"));
+        assert!(!t("package.json"));
     }
 }

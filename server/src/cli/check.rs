@@ -57,6 +57,7 @@ pub fn run(opts: Options) -> i32 {
     config.online |= opts.online;
 
     let mut targets = Vec::new();
+    let mut test_data = TestDataSkipped::default();
     for p in &paths {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
@@ -89,15 +90,26 @@ pub fn run(opts: Options) -> i32 {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                     let path = e.into_path();
                     let relative = path.strip_prefix(&root).unwrap_or(strip_dot(&path));
-                    if kind::detect(&path).is_some() && !config.is_ignored(relative) {
-                        targets.push(Target { path, named: false });
+                    let Some(k) = kind::detect(&path) else { continue };
+                    if config.is_ignored(relative) {
+                        continue;
                     }
+                    // Test data is judged below the folder walked, so `check tests/fixtures`
+                    // still analyses what it was pointed at.
+                    let below = path.strip_prefix(p).unwrap_or(relative);
+                    if config.skips_test_data(below, k) {
+                        test_data.count(below);
+                        continue;
+                    }
+                    targets.push(Target { path, named: false });
                 }
                 Ok(_) => {}
                 Err(e) => eprintln!("warning: {e}; skipped"),
             }
         }
     }
+
+    test_data.report();
 
     let results = Mutex::new(Vec::<Checked>::new());
     let facts = FactsByFolder::default();
@@ -138,6 +150,42 @@ pub fn run(opts: Options) -> i32 {
         .flat_map(|c| &c.findings)
         .any(|f| f.finding.severity >= opts.fail_on);
     i32::from(failing)
+}
+
+/// Test-data files the walk skipped (SPEC §7.9), for one note on stderr.
+#[derive(Default)]
+struct TestDataSkipped {
+    files: usize,
+    folders: std::collections::BTreeSet<String>,
+}
+
+impl TestDataSkipped {
+    fn count(&mut self, relative: &Path) {
+        self.files += 1;
+        if let Some(dir) = relative.components().rev().skip(1).find_map(|c| {
+            let name = c.as_os_str().to_str()?;
+            kind::TEST_DATA_DIRS
+                .iter()
+                .any(|t| name.eq_ignore_ascii_case(t))
+                .then(|| name.to_string())
+        }) {
+            self.folders.insert(format!("{dir}/"));
+        }
+    }
+
+    fn report(&self) {
+        if self.files == 0 {
+            return;
+        }
+        let folders: Vec<&str> = self.folders.iter().map(String::as_str).collect();
+        eprintln!(
+            "note: skipped {} test-data file{} (compose, Dockerfile, package.json under {}); \
+             [paths] test-data = true analyses them",
+            self.files,
+            if self.files == 1 { "" } else { "s" },
+            folders.join(", ")
+        );
+    }
 }
 
 fn strip_dot(p: &Path) -> &Path {

@@ -47,7 +47,8 @@ fn walk(state: &State, roots: &[PathBuf]) -> Vec<PathBuf> {
             if relative.components().any(|c| c.as_os_str() == ".git") {
                 continue;
             }
-            if kind::detect(&path).is_some() && !config.is_ignored(relative) {
+            let skip = |k| config.is_ignored(relative) || config.skips_test_data(relative, k);
+            if kind::detect(&path).is_some_and(|k| !skip(k)) {
                 files.push(path);
             }
         }

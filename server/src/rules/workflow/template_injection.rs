@@ -82,7 +82,8 @@ fn is_free_text_dispatch_input(wf: &Workflow, name: &str) -> bool {
 /// What makes an expression dangerous: the first attacker-controlled path, else a free-text
 /// dispatch input. `(path, severity)`.
 fn danger(wf: &Workflow, inner: &str) -> Option<(String, Severity)> {
-    if yields_boolean(inner) {
+    // Literals, booleans and comparisons carry no text from the contexts they read.
+    if yields_boolean(inner) || crate::model::expr::yields_only_literals(inner) {
         return None;
     }
     let refs = context_refs(inner);
