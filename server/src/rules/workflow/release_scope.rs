@@ -242,7 +242,7 @@ pub fn provenance_requested_by(
 
 /// No `working-directory` (step, job or workflow `defaults.run`) and no `cd`/`pushd` in the
 /// script: the step's commands run in the checkout's root.
-fn runs_in_repository_root(wf: &Workflow, jf: &JobFacts, step: &Step) -> bool {
+pub(crate) fn runs_in_repository_root(wf: &Workflow, jf: &JobFacts, step: &Step) -> bool {
     let default_dir = |node: Option<&YNode>| {
         node.and_then(|n| n.get("defaults"))
             .and_then(|d| d.get("run"))
