@@ -105,11 +105,8 @@ pub fn is_test_data(relative: &Path, kind: FileKind) -> bool {
     let mut dirs: Vec<&std::ffi::OsStr> = relative.components().map(|c| c.as_os_str()).collect();
     dirs.pop();
     dirs.iter().any(|d| {
-        d.to_str().is_some_and(|d| {
-            TEST_DATA_DIRS
-                .iter()
-                .any(|t| d.eq_ignore_ascii_case(t))
-        })
+        d.to_str()
+            .is_some_and(|d| TEST_DATA_DIRS.iter().any(|t| d.eq_ignore_ascii_case(t)))
     })
 }
 

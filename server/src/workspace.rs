@@ -462,7 +462,9 @@ fn read_repo_package(repo: &Path) -> Option<RepoPackage> {
     }
     if let Some(text) = workspace.as_deref() {
         if let Some(list) = top_level_list(text, "onlyBuiltDependencies") {
-            out.pnpm_only_built.get_or_insert_with(Vec::new).extend(list);
+            out.pnpm_only_built
+                .get_or_insert_with(Vec::new)
+                .extend(list);
         }
         out.pnpm_allow_all_builds |= top_level_true(text, "dangerouslyAllowAllBuilds");
         let allowed = allow_builds_map(text);

@@ -90,7 +90,9 @@ pub fn run(opts: Options) -> i32 {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                     let path = e.into_path();
                     let relative = path.strip_prefix(&root).unwrap_or(strip_dot(&path));
-                    let Some(k) = kind::detect(&path) else { continue };
+                    let Some(k) = kind::detect(&path) else {
+                        continue;
+                    };
                     if config.is_ignored(relative) {
                         continue;
                     }

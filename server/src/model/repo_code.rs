@@ -115,7 +115,9 @@ fn command_runs_repository_code(cmd: &Command) -> Option<&'static str> {
     let yes = |b: bool| b.then_some("");
     // An install told to run no lifecycle scripts runs no code of the packages it installs.
     let install = matches!(sub, "" | "ci" | "install" | "i" | "isntall" | "add");
-    if matches!(name, "npm" | "yarn" | "pnpm" | "bun") && install && cmd.has_flag("--ignore-scripts")
+    if matches!(name, "npm" | "yarn" | "pnpm" | "bun")
+        && install
+        && cmd.has_flag("--ignore-scripts")
     {
         return None;
     }
@@ -174,8 +176,8 @@ fn command_runs_repository_code(cmd: &Command) -> Option<&'static str> {
         // Binaries of node_modules, reading the repository's configuration.
         "npx" | "pnpx" | "bunx" => Some(""),
         "make" | "gmake" | "cmake" | "ninja" | "just" | "task" | "mage" | "rake" | "gradle"
-        | "mvn" | "ant" | "sbt" | "msbuild" | "xcodebuild" | "pytest" | "tox" | "nox"
-        | "rspec" | "phpunit" | "turbo" | "nx" | "lerna" | "mix" | "pre-commit" => Some(""),
+        | "mvn" | "ant" | "sbt" | "msbuild" | "xcodebuild" | "pytest" | "tox" | "nox" | "rspec"
+        | "phpunit" | "turbo" | "nx" | "lerna" | "mix" | "pre-commit" => Some(""),
         "cargo" => yes(matches!(
             sub,
             "build" | "test" | "run" | "bench" | "check" | "clippy" | "doc" | "nextest" | "make"
@@ -188,16 +190,15 @@ fn command_runs_repository_code(cmd: &Command) -> Option<&'static str> {
             sub,
             "build" | "test" | "run" | "restore" | "pack" | "publish" | "msbuild"
         )),
-        "swift" | "flutter" | "dart" | "deno" => yes(matches!(
-            sub,
-            "build" | "test" | "run" | "task" | "pub"
-        )),
-        "poetry" | "pipenv" | "hatch" | "pdm" | "uv" => yes(matches!(
-            sub,
-            "install" | "run" | "build" | "sync" | "test"
-        ) || (sub == "pip"
-            && positional.get(1) == Some(&"install")
-            && pip_installs_repository(cmd))),
+        "swift" | "flutter" | "dart" | "deno" => {
+            yes(matches!(sub, "build" | "test" | "run" | "task" | "pub"))
+        }
+        "poetry" | "pipenv" | "hatch" | "pdm" | "uv" => {
+            yes(matches!(sub, "install" | "run" | "build" | "sync" | "test")
+                || (sub == "pip"
+                    && positional.get(1) == Some(&"install")
+                    && pip_installs_repository(cmd)))
+        }
         // The repository's Dockerfile gets the value through a build secret or argument.
         "docker" | "podman"
             if matches!(sub, "build" | "buildx")
@@ -206,7 +207,10 @@ fn command_runs_repository_code(cmd: &Command) -> Option<&'static str> {
             Some("the repository's Dockerfile")
         }
         "pip" | "pip3" => yes(sub == "install" && pip_installs_repository(cmd)),
-        "composer" => yes(matches!(sub, "install" | "update" | "run" | "run-script" | "test")),
+        "composer" => yes(matches!(
+            sub,
+            "install" | "update" | "run" | "run-script" | "test"
+        )),
         "bundle" => yes(matches!(sub, "install" | "exec")),
         "python" | "python3" | "python2" | "py" => {
             let args = cmd.arg_values();

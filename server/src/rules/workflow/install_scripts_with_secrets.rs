@@ -1,9 +1,9 @@
 //! `install-scripts-with-secrets`: a dependency install runs lifecycle scripts in a step that has
 //! a secret in its environment, or in a job that can mint an OIDC token.
 
+use super::release_scope::runs_in_repository_root;
 use crate::engine::Ctx;
 use crate::finding::{Edit, Finding, Fix};
-use super::release_scope::runs_in_repository_root;
 use crate::model::job_facts::{
     install_flag_offset, Act, JobFacts, SecretOrigin, SecretRef, StepFacts, WorkflowFacts,
 };
@@ -71,8 +71,13 @@ pub fn pnpm_major(repo: Option<&RepoPackage>, jf: &JobFacts, upto: usize) -> Opt
             let positional = cmd.non_flag_args();
             let global = cmd.has_flag("-g") || cmd.has_flag("--global");
             match cmd.program_name() {
-                Some("npm") if global && matches!(positional.first(), Some(&("i" | "install" | "add"))) => {
-                    if let Some(p) = positional.iter().find(|p| **p == "pnpm" || p.starts_with("pnpm@")) {
+                Some("npm")
+                    if global && matches!(positional.first(), Some(&("i" | "install" | "add"))) =>
+                {
+                    if let Some(p) = positional
+                        .iter()
+                        .find(|p| **p == "pnpm" || p.starts_with("pnpm@"))
+                    {
                         return match p.strip_prefix("pnpm@") {
                             Some(spec) => major_of(spec),
                             None => Some(10),
@@ -81,7 +86,8 @@ pub fn pnpm_major(repo: Option<&RepoPackage>, jf: &JobFacts, upto: usize) -> Opt
                 }
                 Some("corepack") => match positional.first() {
                     Some(&("prepare" | "use" | "install")) => {
-                        if let Some(spec) = positional.iter().find_map(|p| p.strip_prefix("pnpm@")) {
+                        if let Some(spec) = positional.iter().find_map(|p| p.strip_prefix("pnpm@"))
+                        {
                             return major_of(spec);
                         }
                     }

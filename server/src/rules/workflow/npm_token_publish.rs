@@ -184,7 +184,9 @@ fn check_publish_scripts(ctx: &Ctx, facts: &WorkflowFacts, out: &mut Vec<Finding
                     s.key.eq_ignore_ascii_case(v)
                         && matches!(
                             s.origin,
-                            SecretOrigin::WorkflowEnv | SecretOrigin::JobEnv | SecretOrigin::StepEnv
+                            SecretOrigin::WorkflowEnv
+                                | SecretOrigin::JobEnv
+                                | SecretOrigin::StepEnv
                         )
                 })
             }) else {

@@ -188,6 +188,7 @@ pub fn produces_provenance(repo: &Facts, wf: &Workflow, facts: &WorkflowFacts) -
         })
     });
     slsa_call
+        || super::producers::workflow_produces(wf, facts, super::producers::Product::Provenance)
         || facts.jobs.iter().any(|jf| {
             jf.steps.iter().any(|sf| {
                 sf.activities.iter().any(|a| match &a.act {
@@ -294,9 +295,10 @@ fn pypi_trusted_publishing(jf: &JobFacts, step: &Step) -> bool {
 }
 
 /// Whether anything in the workflow produces an SBOM.
-pub fn produces_sbom(facts: &WorkflowFacts) -> bool {
-    facts
-        .jobs
-        .iter()
-        .any(|jf| jf.steps.iter().any(|sf| sf.has(|a| matches!(a, Act::Sbom))))
+pub fn produces_sbom(wf: &Workflow, facts: &WorkflowFacts) -> bool {
+    super::producers::workflow_produces(wf, facts, super::producers::Product::Sbom)
+        || facts
+            .jobs
+            .iter()
+            .any(|jf| jf.steps.iter().any(|sf| sf.has(|a| matches!(a, Act::Sbom))))
 }

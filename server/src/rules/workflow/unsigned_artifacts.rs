@@ -133,8 +133,7 @@ fn path_like(word: &str) -> bool {
     }
     w.contains('/')
         || w.contains('*')
-        || w
-            .rsplit_once('.')
+        || w.rsplit_once('.')
             .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && b.len() <= 5)
 }
 
@@ -161,12 +160,7 @@ fn shipped_paths(text: &str, sf: &StepFacts, a: &Activity) -> Option<Vec<String>
             .iter()
             .filter(|kv| PATH_INPUTS.contains(&kv.name.as_str()))
             .filter_map(|kv| kv.value.as_ref())
-            .flat_map(|v| {
-                v.text
-                    .split(['\n', ','])
-                    .map(normalise)
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|v| v.text.split(['\n', ',']).map(normalise).collect::<Vec<_>>())
             .filter(|v| !v.starts_with('!'))
             .collect();
         if !values.is_empty() {
@@ -276,8 +270,8 @@ pub fn check(ctx: &Ctx, _wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Fin
             }
             for a in sf.activities.iter().filter(|a| a.act.is_publish()) {
                 let shipped = shipped_paths(text, sf, a);
-                let pushes_loaded_image = loaded_image
-                    && matches!(a.act, Act::ContainerPush | Act::ContainerPushIf(_));
+                let pushes_loaded_image =
+                    loaded_image && matches!(a.act, Act::ContainerPush | Act::ContainerPushIf(_));
                 let found = downloads.iter().find(|(d, _)| {
                     pushes_loaded_image
                         || shipped

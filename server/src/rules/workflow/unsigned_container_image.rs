@@ -46,9 +46,11 @@ fn local_registry(s: &str) -> bool {
     s.contains("localhost:") || s.contains("127.0.0.1:")
 }
 
-pub fn check(ctx: &Ctx, _wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
+pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     let text = ctx.doc.text;
-    if signs_images(text, facts) {
+    if signs_images(text, facts)
+        || super::producers::workflow_produces(wf, facts, super::producers::Product::Signature)
+    {
         return;
     }
     for jf in &facts.jobs {
