@@ -175,10 +175,15 @@ fn runs_publish_script(cmd: &crate::syntax::shell::Command) -> bool {
 fn check_publish_scripts(ctx: &Ctx, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     let text = ctx.doc.text;
     for jf in &facts.jobs {
+        // A job with an npm publish of its own is judged at that publish.
+        if jf
+            .steps
+            .iter()
+            .any(|sf| sf.has(|a| matches!(a, Act::NpmPublish { .. })))
+        {
+            continue;
+        }
         for sf in &jf.steps {
-            if sf.has(|a| matches!(a, Act::NpmPublish { .. })) {
-                continue;
-            }
             let Some(token) = ["NODE_AUTH_TOKEN", "NPM_TOKEN"].iter().find_map(|v| {
                 sf.real_secrets().find(|s| {
                     s.key.eq_ignore_ascii_case(v)

@@ -22,11 +22,17 @@ const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comm
 
 /// An actions/checkout of this repository (no other `repository:`): for `pull_request` that is
 /// the pull request's merge commit.
+/// A `ref:` of the base branch (`main`, `github.base_ref`, `…pull_request.base.sha`) checks out
+/// trusted code.
 fn checks_out_repository(sf: &StepFacts) -> bool {
     sf.step.action().as_deref() == Some("actions/checkout")
         && sf.step.with_value("repository").is_none_or(|r| {
             let t = r.text.to_ascii_lowercase();
             t.contains("github.repository") || t.contains("head.repo") || t.contains("head_repo")
+        })
+        && sf.step.with_value("ref").is_none_or(|r| {
+            let t = r.text.to_ascii_lowercase();
+            t.contains("${{") && !t.contains("base")
         })
 }
 
