@@ -52,7 +52,25 @@ pub fn runs_repository_code(text: &str, step: &Step) -> Option<RepoCode> {
                             .into(),
                     });
                 }
-                if RUNNING_ACTIONS.iter().any(|a| action == *a) {
+                let with_text = |k: &str| {
+                    step.with_value(k)
+                        .map(|v| v.text.to_ascii_lowercase())
+                        .unwrap_or_default()
+                };
+                // goreleaser's build and release run the hooks and builds of its configuration.
+                let goreleaser = action == "goreleaser/goreleaser-action"
+                    && matches!(
+                        with_text("args").split_whitespace().next(),
+                        Some("build" | "release")
+                    );
+                // A github-script that loads a script of the repository.
+                let script = action == "actions/github-script"
+                    && ["require('./", "require(\"./", "import('./", "import(\"./"]
+                        .iter()
+                        .any(|r| with_text("script").contains(r));
+                let gradle = action == "gradle/gradle-build-action"
+                    && step.with_value("arguments").is_some();
+                if goreleaser || script || gradle || RUNNING_ACTIONS.iter().any(|a| action == *a) {
                     return Some(RepoCode {
                         span: uses.raw.span.clone(),
                         what: format!("`{action}`, which runs the repository's commands"),
@@ -175,6 +193,7 @@ fn command_runs_repository_code(cmd: &Command) -> Option<&'static str> {
             && !cmd.has_flag("--global")),
         // Binaries of node_modules, reading the repository's configuration.
         "npx" | "pnpx" | "bunx" => Some(""),
+        "goreleaser" => yes(matches!(sub, "build" | "release")),
         "make" | "gmake" | "cmake" | "ninja" | "just" | "task" | "mage" | "rake" | "gradle"
         | "mvn" | "ant" | "sbt" | "msbuild" | "xcodebuild" | "pytest" | "tox" | "nox" | "rspec"
         | "phpunit" | "turbo" | "nx" | "lerna" | "mix" | "pre-commit" => Some(""),
@@ -291,6 +310,7 @@ mod tests {
             "uv sync",
             "bundle exec rake",
             "dotnet test",
+            "goreleaser release --clean",
             "docker build --secret id=npm,env=NPM_TOKEN .",
         ] {
             assert!(runs(l), "{l}");
@@ -300,6 +320,7 @@ mod tests {
             "npm install -g pnpm",
             "pnpm dlx cowsay",
             "pnpm install --ignore-scripts",
+            "goreleaser check",
             "npm ci --ignore-scripts",
             "docker build -t x .",
             "curl -sSf https://example.com/x",
