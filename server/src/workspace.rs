@@ -104,6 +104,9 @@ pub struct RepoPackage {
     pub pnpm_allow_all_builds: bool,
     /// Names of the root package.json's `scripts`.
     pub root_scripts: Vec<String>,
+    /// Yarn runs no lifecycle scripts: `enableScripts: false` in `.yarnrc.yml` (Yarn 2+) or
+    /// `ignore-scripts true` in `.yarnrc` (Yarn 1).
+    pub yarn_scripts_disabled: bool,
 }
 
 impl RepoPackage {
@@ -164,6 +167,8 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
             facts.repo_package = read_repo_package(repo);
             facts.depends_on.push(manifest);
             facts.depends_on.push(repo.join("pnpm-workspace.yaml"));
+            facts.depends_on.push(repo.join(".yarnrc.yml"));
+            facts.depends_on.push(repo.join(".yarnrc"));
             let npm_locks = ["package-lock.json", "npm-shrinkwrap.json"].map(|n| repo.join(n));
             facts.repo_npm_lockfile = Some(npm_locks.iter().any(|l| l.is_file()));
             facts.depends_on.extend(npm_locks);
@@ -435,6 +440,22 @@ fn read_repo_package(repo: &Path) -> Option<RepoPackage> {
         return None;
     }
     let mut out = RepoPackage::default();
+    let berry = std::fs::read_to_string(repo.join(".yarnrc.yml")).ok();
+    let classic = std::fs::read_to_string(repo.join(".yarnrc")).ok();
+    out.yarn_scripts_disabled = berry.as_deref().is_some_and(|t| {
+        t.lines().any(|l| {
+            l.strip_prefix("enableScripts:")
+                .is_some_and(|v| v.split(" #").next().unwrap_or(v).trim() == "false")
+        })
+    }) || classic.as_deref().is_some_and(|t| {
+        t.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            matches!(
+                words.as_slice(),
+                ["ignore-scripts", "true"] | ["--ignore-scripts", "true"]
+            )
+        })
+    });
     if let Some(json) = manifest
         .as_deref()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())

@@ -124,6 +124,16 @@ fn pnpm_allow_list(
     Some(repo.pnpm_only_built.clone().unwrap_or_default())
 }
 
+/// The repository's Yarn configuration turns lifecycle scripts off, for an install run in the
+/// repository root.
+fn yarn_scripts_disabled(ctx: &Ctx, wf: &Workflow, jf: &JobFacts, sf: &StepFacts) -> bool {
+    ctx.facts
+        .repo_package
+        .as_ref()
+        .is_some_and(|r| r.yarn_scripts_disabled)
+        && runs_in_repository_root(wf, jf, sf.step)
+}
+
 /// The secret to name: credential-like names first, then the first in scope.
 fn credential_in_scope<'a>(sf: &'a StepFacts) -> Option<&'a SecretRef> {
     let env = |s: &&SecretRef| {
@@ -192,6 +202,9 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 else {
                     continue;
                 };
+                if *tool == "yarn" && yarn_scripts_disabled(ctx, wf, jf, sf) {
+                    continue;
+                }
                 let allow_list = pnpm_allow_list(ctx, wf, jf, index, tool);
                 let message = match &allow_list {
                     // pnpm 10 runs no dependency scripts that are not allow-listed.

@@ -70,14 +70,27 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 if local_registry(&target) {
                     continue;
                 }
-                out.push(Finding::new(
+                let mut f = Finding::new(
                     ID,
                     a.span.clone(),
                     format!(
                         "`{}` pushes a container image that is never signed or attested",
                         short(&text[a.span.clone()])
                     ),
-                ));
+                );
+                // BuildKit's own attestations are attached but not signed.
+                if ["provenance", "sbom", "attests"]
+                    .iter()
+                    .any(|k| sf.step.with_value(k).is_some())
+                {
+                    f = f.note(
+                        "The provenance and SBOM attestations BuildKit attaches to the image are \
+                         not signed: anyone who can push to the repository can replace them. \
+                         Sign the image (cosign) or push a signed attestation \
+                         (actions/attest-build-provenance with `push-to-registry: true`).",
+                    );
+                }
+                out.push(f);
             }
         }
         if let Some((idx, false)) = goreleaser_pushes(jf) {
