@@ -25,6 +25,7 @@ const WATCHED: &[&str] = &[
     "**/chainwarden.toml",
     "**/{package-lock.json,npm-shrinkwrap.json,pnpm-lock.yaml,yarn.lock,bun.lock,bun.lockb}",
     "**/.npmrc",
+    "**/{pnpm-workspace.yaml,.yarnrc,.yarnrc.yml}",
 ];
 
 static SCAN_COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -148,7 +149,11 @@ fn is_config(path: &Path) -> bool {
 
 fn affects_neighbours(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    LOCKFILE_NAMES.contains(&name) || name == ".npmrc"
+    LOCKFILE_NAMES.contains(&name)
+        || matches!(
+            name,
+            ".npmrc" | "pnpm-workspace.yaml" | ".yarnrc" | ".yarnrc.yml"
+        )
 }
 
 /// React to changes on disk.
