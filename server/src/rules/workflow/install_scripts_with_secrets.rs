@@ -213,6 +213,12 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                         "`pnpm` install runs the lifecycle scripts of allow-listed {} while {reason}",
                         list.join(", ")
                     ),
+                    // Bun runs the scripts of its built-in list of popular packages and of
+                    // `trustedDependencies` only.
+                    None if *tool == "bun" => format!(
+                        "`bun` install runs the lifecycle scripts of trusted dependencies (bun's \
+                         built-in list of popular packages and `trustedDependencies`) while {reason}"
+                    ),
                     None => {
                         format!("`{tool}` install runs dependency lifecycle scripts while {reason}")
                     }
