@@ -82,25 +82,27 @@ fn is_free_text_dispatch_input(wf: &Workflow, name: &str) -> bool {
 /// What makes an expression dangerous: the first attacker-controlled path, else a free-text
 /// dispatch input. `(path, severity)`.
 fn danger(wf: &Workflow, inner: &str) -> Option<(String, Severity)> {
-    // Literals, booleans and comparisons carry no text from the contexts they read.
-    if yields_boolean(inner) || crate::model::expr::yields_only_literals(inner) {
+    if yields_boolean(inner) {
         return None;
     }
     let refs = context_refs(inner);
-    if let Some(r) = refs
+    let found = if let Some(r) = refs
         .iter()
         .find(|r| is_attacker_controlled(&r.path) && context_possible(wf, &r.path))
     {
-        return Some((r.path.clone(), Severity::High));
-    }
-    if wf.kind == WorkflowKind::Workflow {
-        if let Some(r) = refs.iter().find(|r| {
-            dispatch_input_name(&r.path).is_some_and(|n| is_free_text_dispatch_input(wf, n))
-        }) {
-            return Some((r.path.clone(), Severity::Medium));
-        }
-    }
-    None
+        Some((r.path.clone(), Severity::High))
+    } else if wf.kind == WorkflowKind::Workflow {
+        refs.iter()
+            .find(|r| {
+                dispatch_input_name(&r.path).is_some_and(|n| is_free_text_dispatch_input(wf, n))
+            })
+            .map(|r| (r.path.clone(), Severity::Medium))
+    } else {
+        None
+    };
+    // Literals, booleans and comparisons carry no text from the contexts they read (parsed
+    // only for the few expressions that read a dangerous context).
+    found.filter(|_| !crate::model::expr::yields_only_literals(inner))
 }
 
 pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
