@@ -136,11 +136,15 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 }
             }
         }
+        let privileged = jf.runs_for_any(PRIVILEGED);
+        if !privileged && !jf.runs_for_any(&["pull_request"]) {
+            continue;
+        }
         let mut repository = false;
         let mut head = false;
         for sf in &jf.steps {
             repository |= checks_out_repository(sf);
-            head |= checks_out_head(text, wf, job, sf);
+            head = head || (privileged && checks_out_head(text, wf, job, sf));
             let step_events: Vec<&str> = sf
                 .events
                 .iter()
