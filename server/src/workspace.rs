@@ -107,6 +107,9 @@ pub struct RepoPackage {
     /// Yarn runs no lifecycle scripts: `enableScripts: false` in `.yarnrc.yml` (Yarn 2+) or
     /// `ignore-scripts true` in `.yarnrc` (Yarn 1).
     pub yarn_scripts_disabled: bool,
+    /// The repository uses Yarn 2 or later (`packageManager: yarn@2+`, or a `.yarnrc.yml`),
+    /// whose install has no `--ignore-scripts` flag.
+    pub yarn_berry: bool,
 }
 
 impl RepoPackage {
@@ -442,6 +445,7 @@ fn read_repo_package(repo: &Path) -> Option<RepoPackage> {
     let mut out = RepoPackage::default();
     let berry = std::fs::read_to_string(repo.join(".yarnrc.yml")).ok();
     let classic = std::fs::read_to_string(repo.join(".yarnrc")).ok();
+    out.yarn_berry = berry.is_some();
     out.yarn_scripts_disabled = berry.as_deref().is_some_and(|t| {
         t.lines().any(|l| {
             l.strip_prefix("enableScripts:")
@@ -464,6 +468,12 @@ fn read_repo_package(repo: &Path) -> Option<RepoPackage> {
             .get("packageManager")
             .and_then(|v| v.as_str())
             .map(str::to_string);
+        out.yarn_berry |= out
+            .package_manager
+            .as_deref()
+            .and_then(|p| p.strip_prefix("yarn@"))
+            .and_then(major_of)
+            .is_some_and(|m| m >= 2);
         if let Some(pnpm) = json.get("pnpm") {
             if let Some(list) = pnpm.get("onlyBuiltDependencies").and_then(|v| v.as_array()) {
                 out.pnpm_only_built = Some(

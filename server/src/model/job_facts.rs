@@ -700,6 +700,10 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
         let positional = cmd.non_flag_args();
         let sub = positional.first().copied().unwrap_or("");
         let ignore_scripts = cmd.has_flag("--ignore-scripts")
+            // Yarn 2+ has no --ignore-scripts; `--mode=skip-build` skips the scripts.
+            || (name == "yarn"
+                && (args.contains(&"--mode=skip-build")
+                    || args.windows(2).any(|w| w == ["--mode", "skip-build"])))
             || cmd
                 .assignments()
                 .any(|(k, v)| k.eq_ignore_ascii_case("npm_config_ignore_scripts") && v == "true");

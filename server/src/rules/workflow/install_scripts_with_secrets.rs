@@ -46,9 +46,33 @@ pub fn ignore_scripts_edits(ctx: &Ctx, wf: &Workflow, jf: &JobFacts) -> Vec<Edit
                 }
             )
         })
-        .filter_map(|a| install_flag_offset(ctx.doc.text, &a.span))
-        .map(|at| Edit::insert(at, " --ignore-scripts"))
+        .filter_map(|a| {
+            let at = install_flag_offset(ctx.doc.text, &a.span)?;
+            Some(Edit::insert(at, skip_scripts_flag(ctx, &a.act, &a.span)))
+        })
         .collect()
+}
+
+/// The flag that turns lifecycle scripts off for this install: `--ignore-scripts`, or for
+/// Yarn 2+ (which has no such flag) `--mode=skip-build`. Yarn 2+ is known from the repository
+/// (`packageManager: yarn@2+`, `.yarnrc.yml`) or from a flag only it has (`--immutable`).
+pub fn skip_scripts_flag(ctx: &Ctx, act: &Act, span: &crate::finding::Span) -> &'static str {
+    let yarn = matches!(act, Act::Install { tool: "yarn", .. });
+    let berry = ctx
+        .facts
+        .repo_package
+        .as_ref()
+        .is_some_and(|r| r.yarn_berry)
+        || ctx
+            .doc
+            .text
+            .get(span.clone())
+            .is_some_and(|t| t.contains("--immutable"));
+    if yarn && berry {
+        " --mode=skip-build"
+    } else {
+        " --ignore-scripts"
+    }
 }
 
 /// The pnpm major version a job's install at step `upto` runs: the last setup before it
@@ -232,13 +256,15 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 }
                 if let Some(at) = install_flag_offset(ctx.doc.text, &a.span) {
                     let own = root_install_scripts(ctx, wf, jf, sf);
+                    let flag = skip_scripts_flag(ctx, &a.act, &a.span);
+                    let shown = flag.trim();
                     let title = match own.as_slice() {
-                        [] => "Add --ignore-scripts".to_string(),
+                        [] => format!("Add {shown}"),
                         [one] => format!(
-                            "Add --ignore-scripts (the root package's own `{one}` script will not run either)"
+                            "Add {shown} (the root package's own `{one}` script will not run either)"
                         ),
                         many => format!(
-                            "Add --ignore-scripts (the root package's own {} scripts will not run either)",
+                            "Add {shown} (the root package's own {} scripts will not run either)",
                             many.iter()
                                 .map(|n| format!("`{n}`"))
                                 .collect::<Vec<_>>()
@@ -247,7 +273,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                     };
                     f = f.fix(Fix {
                         title,
-                        edits: vec![Edit::insert(at, " --ignore-scripts")],
+                        edits: vec![Edit::insert(at, flag)],
                     });
                 }
                 out.push(f);
