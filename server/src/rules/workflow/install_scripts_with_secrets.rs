@@ -173,7 +173,7 @@ fn credential_in_scope<'a>(sf: &'a StepFacts) -> Option<&'a SecretRef> {
 }
 
 /// Scripts of the root package.json that an install runs (`preinstall`, `install`,
-/// `postinstall`, `prepare`), which `--ignore-scripts` turns off too.
+/// `postinstall`, the deprecated `prepublish`, `prepare`), which `--ignore-scripts` turns off too.
 fn root_install_scripts(ctx: &Ctx, wf: &Workflow, jf: &JobFacts, sf: &StepFacts) -> Vec<String> {
     let Some(repo) = ctx.facts.repo_package.as_ref() else {
         return vec![];
@@ -181,7 +181,7 @@ fn root_install_scripts(ctx: &Ctx, wf: &Workflow, jf: &JobFacts, sf: &StepFacts)
     if !runs_in_repository_root(wf, jf, sf.step) {
         return vec![];
     }
-    ["preinstall", "install", "postinstall", "prepare"]
+    ["preinstall", "install", "postinstall", "prepublish", "prepare"]
         .iter()
         .filter(|n| repo.root_scripts.iter().any(|s| s == *n))
         .map(|n| n.to_string())
