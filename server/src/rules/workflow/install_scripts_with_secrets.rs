@@ -181,11 +181,17 @@ fn root_install_scripts(ctx: &Ctx, wf: &Workflow, jf: &JobFacts, sf: &StepFacts)
     if !runs_in_repository_root(wf, jf, sf.step) {
         return vec![];
     }
-    ["preinstall", "install", "postinstall", "prepublish", "prepare"]
-        .iter()
-        .filter(|n| repo.root_scripts.iter().any(|s| s == *n))
-        .map(|n| n.to_string())
-        .collect()
+    [
+        "preinstall",
+        "install",
+        "postinstall",
+        "prepublish",
+        "prepare",
+    ]
+    .iter()
+    .filter(|n| repo.root_scripts.iter().any(|s| s == *n))
+    .map(|n| n.to_string())
+    .collect()
 }
 
 pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {

@@ -50,6 +50,22 @@ fn checks_out_head(text: &str, wf: &Workflow, job: &Job, sf: &StepFacts) -> bool
         })
 }
 
+/// A secret token or SSH key given to actions/checkout without `persist-credentials: false`: the
+/// action writes it into the checkout's `.git/config`, where any later step can read it.
+fn persisted_credentials<'a>(sf: &'a StepFacts) -> Vec<&'a SecretRef> {
+    if sf.step.action().as_deref() != Some("actions/checkout")
+        || sf
+            .step
+            .with_value("persist-credentials")
+            .is_some_and(|v| v.text.trim().eq_ignore_ascii_case("false"))
+    {
+        return vec![];
+    }
+    sf.real_secrets()
+        .filter(|s| s.origin == SecretOrigin::With && matches!(s.key.as_str(), "token" | "ssh-key"))
+        .collect()
+}
+
 /// Secrets that code run by this step can read: its environment (step, job, workflow), the
 /// inputs of a local action, and secrets expanded into its own script.
 fn secrets_reaching_code<'a>(sf: &'a StepFacts) -> Vec<&'a SecretRef> {
@@ -142,9 +158,12 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
         }
         let mut repository = false;
         let mut head = false;
+        // Credentials actions/checkout leaves in `.git/config` for every later step.
+        let mut persisted: Vec<&SecretRef> = Vec::new();
         for sf in &jf.steps {
             repository |= checks_out_repository(sf);
             head = head || (privileged && checks_out_head(text, wf, job, sf));
+            persisted.extend(persisted_credentials(sf));
             let step_events: Vec<&str> = sf
                 .events
                 .iter()
@@ -159,7 +178,8 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
             let Some(code) = runs_repository_code(text, sf.step) else {
                 continue;
             };
-            let secrets = secrets_reaching_code(sf);
+            let mut secrets = secrets_reaching_code(sf);
+            secrets.extend(persisted.iter().copied());
             if secrets.is_empty() {
                 continue;
             }
