@@ -52,17 +52,34 @@ fn checks_out_head(text: &str, wf: &Workflow, job: &Job, sf: &StepFacts) -> bool
 
 /// A secret token or SSH key given to actions/checkout without `persist-credentials: false`: the
 /// action writes it into the checkout's `.git/config`, where any later step can read it.
+/// Likewise for login actions that leave their credentials for the rest of the job: in
+/// `~/.docker/config.json`, in the environment of later steps, or in a credentials file.
 fn persisted_credentials<'a>(sf: &'a StepFacts) -> Vec<&'a SecretRef> {
-    if sf.step.action().as_deref() != Some("actions/checkout")
-        || sf
-            .step
-            .with_value("persist-credentials")
-            .is_some_and(|v| v.text.trim().eq_ignore_ascii_case("false"))
-    {
+    let Some(action) = sf.step.action() else {
         return vec![];
-    }
+    };
+    let inputs: &[&str] = match action.as_str() {
+        "actions/checkout"
+            if !sf
+                .step
+                .with_value("persist-credentials")
+                .is_some_and(|v| v.text.trim().eq_ignore_ascii_case("false")) =>
+        {
+            &["token", "ssh-key"]
+        }
+        // Logged in until the job's post step logs out.
+        "docker/login-action" => &["password"],
+        "aws-actions/configure-aws-credentials" => &[
+            "aws-access-key-id",
+            "aws-secret-access-key",
+            "aws-session-token",
+        ],
+        "google-github-actions/auth" => &["credentials_json"],
+        "azure/login" => &["creds"],
+        _ => &[],
+    };
     sf.real_secrets()
-        .filter(|s| s.origin == SecretOrigin::With && matches!(s.key.as_str(), "token" | "ssh-key"))
+        .filter(|s| s.origin == SecretOrigin::With && inputs.contains(&s.key.as_str()))
         .collect()
 }
 
@@ -179,7 +196,10 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 continue;
             };
             let mut secrets = secrets_reaching_code(sf);
-            secrets.extend(persisted.iter().copied());
+            // Left on the runner: code on the runner reads them, a Docker build does not.
+            if !code.what.contains("Dockerfile") {
+                secrets.extend(persisted.iter().copied());
+            }
             if secrets.is_empty() {
                 continue;
             }
