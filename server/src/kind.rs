@@ -110,6 +110,46 @@ pub fn is_test_data(relative: &Path, kind: FileKind) -> bool {
     })
 }
 
+/// Test-data files a walk skipped, for the one note `chainwarden check` prints on stderr.
+#[derive(Default)]
+pub struct SkippedTestData {
+    files: usize,
+    folders: std::collections::BTreeSet<String>,
+}
+
+impl SkippedTestData {
+    /// Count one skipped file (its path below the folder walked).
+    pub fn count(&mut self, relative: &Path) {
+        self.files += 1;
+        let mut dirs: Vec<&str> = relative
+            .components()
+            .filter_map(|c| c.as_os_str().to_str())
+            .collect();
+        dirs.pop();
+        if let Some(dir) = dirs
+            .iter()
+            .rev()
+            .find(|d| TEST_DATA_DIRS.iter().any(|t| d.eq_ignore_ascii_case(t)))
+        {
+            self.folders.insert(format!("{dir}/"));
+        }
+    }
+
+    /// `note: skipped 12 test-data files (…under fixtures/, testdata/); …`, if any were skipped.
+    pub fn note(&self) -> Option<String> {
+        (self.files > 0).then(|| {
+            let folders: Vec<&str> = self.folders.iter().map(String::as_str).collect();
+            format!(
+                "note: skipped {} test-data file{} (compose, Dockerfile, package.json under {}); \
+                 [paths] test-data = true analyses them",
+                self.files,
+                if self.files == 1 { "" } else { "s" },
+                folders.join(", ")
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

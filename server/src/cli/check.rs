@@ -57,7 +57,7 @@ pub fn run(opts: Options) -> i32 {
     config.online |= opts.online;
 
     let mut targets = Vec::new();
-    let mut test_data = TestDataSkipped::default();
+    let mut test_data = kind::SkippedTestData::default();
     for p in &paths {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
@@ -111,7 +111,9 @@ pub fn run(opts: Options) -> i32 {
         }
     }
 
-    test_data.report();
+    if let Some(note) = test_data.note() {
+        eprintln!("{note}");
+    }
 
     let results = Mutex::new(Vec::<Checked>::new());
     let facts = FactsByFolder::default();
@@ -152,42 +154,6 @@ pub fn run(opts: Options) -> i32 {
         .flat_map(|c| &c.findings)
         .any(|f| f.finding.severity >= opts.fail_on);
     i32::from(failing)
-}
-
-/// Test-data files the walk skipped (SPEC §7.9), for one note on stderr.
-#[derive(Default)]
-struct TestDataSkipped {
-    files: usize,
-    folders: std::collections::BTreeSet<String>,
-}
-
-impl TestDataSkipped {
-    fn count(&mut self, relative: &Path) {
-        self.files += 1;
-        if let Some(dir) = relative.components().rev().skip(1).find_map(|c| {
-            let name = c.as_os_str().to_str()?;
-            kind::TEST_DATA_DIRS
-                .iter()
-                .any(|t| name.eq_ignore_ascii_case(t))
-                .then(|| name.to_string())
-        }) {
-            self.folders.insert(format!("{dir}/"));
-        }
-    }
-
-    fn report(&self) {
-        if self.files == 0 {
-            return;
-        }
-        let folders: Vec<&str> = self.folders.iter().map(String::as_str).collect();
-        eprintln!(
-            "note: skipped {} test-data file{} (compose, Dockerfile, package.json under {}); \
-             [paths] test-data = true analyses them",
-            self.files,
-            if self.files == 1 { "" } else { "s" },
-            folders.join(", ")
-        );
-    }
 }
 
 fn strip_dot(p: &Path) -> &Path {
