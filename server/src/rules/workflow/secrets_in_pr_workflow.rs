@@ -83,6 +83,32 @@ fn persisted_credentials<'a>(sf: &'a StepFacts) -> Vec<&'a SecretRef> {
         .collect()
 }
 
+/// The folder an actions/checkout of another repository puts its files in.
+fn other_repository_folder(sf: &StepFacts) -> Option<String> {
+    if sf.step.action().as_deref() != Some("actions/checkout") || checks_out_repository(sf) {
+        return None;
+    }
+    let path = sf.step.with_value("path")?;
+    let dir = path
+        .text
+        .trim()
+        .trim_start_matches("./")
+        .trim_end_matches('/');
+    (!dir.is_empty() && dir != ".").then(|| dir.to_string())
+}
+
+/// A local action (`uses: ./dir/…`) inside a checkout of another repository runs that
+/// repository's code, not the pull request's.
+fn local_action_in(sf: &StepFacts, folders: &[String]) -> bool {
+    let Some(UsesTarget::Local(path)) = sf.step.uses.as_ref().map(|u| &u.target) else {
+        return false;
+    };
+    let path = path.trim_start_matches("./").trim_end_matches('/');
+    folders
+        .iter()
+        .any(|f| path == f || path.starts_with(&format!("{f}/")))
+}
+
 /// Secrets that code run by this step can read: its environment (step, job, workflow), the
 /// inputs of a local action, and secrets expanded into its own script.
 fn secrets_reaching_code<'a>(sf: &'a StepFacts) -> Vec<&'a SecretRef> {
@@ -177,10 +203,18 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
         let mut head = false;
         // Credentials actions/checkout leaves in `.git/config` for every later step.
         let mut persisted: Vec<&SecretRef> = Vec::new();
+        // Folders holding a checkout of another repository (`repository:` + `path:`).
+        let mut other_repositories: Vec<String> = Vec::new();
         for sf in &jf.steps {
             repository |= checks_out_repository(sf);
             head = head || (privileged && checks_out_head(text, wf, job, sf));
             persisted.extend(persisted_credentials(sf));
+            if let Some(dir) = other_repository_folder(sf) {
+                other_repositories.push(dir);
+            }
+            if local_action_in(sf, &other_repositories) {
+                continue;
+            }
             let step_events: Vec<&str> = sf
                 .events
                 .iter()
