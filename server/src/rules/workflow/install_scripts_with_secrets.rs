@@ -46,6 +46,12 @@ pub fn ignore_scripts_edits(ctx: &Ctx, wf: &Workflow, jf: &JobFacts) -> Vec<Edit
                 }
             )
         })
+        .filter(|a| {
+            !ctx.doc
+                .text
+                .get(a.span.clone())
+                .is_some_and(|t| t.contains("--ignore-scripts="))
+        })
         .filter_map(|a| {
             let at = install_flag_offset(ctx.doc.text, &a.span)?;
             Some(Edit::insert(at, skip_scripts_flag(ctx, &a.act, &a.span)))
@@ -260,7 +266,13 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                         format!("secrets.{} enters the environment here", s.name),
                     );
                 }
-                if let Some(at) = install_flag_offset(ctx.doc.text, &a.span) {
+                // Appending the flag before an explicit `--ignore-scripts=false` would lose.
+                let explicit = ctx
+                    .doc
+                    .text
+                    .get(a.span.clone())
+                    .is_some_and(|t| t.contains("--ignore-scripts="));
+                if let Some(at) = install_flag_offset(ctx.doc.text, &a.span).filter(|_| !explicit) {
                     let own = root_install_scripts(ctx, wf, jf, sf);
                     let flag = skip_scripts_flag(ctx, &a.act, &a.span);
                     let shown = flag.trim();
