@@ -48,7 +48,19 @@ fn local_registry(s: &str) -> bool {
 
 pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     let text = ctx.doc.text;
-    if signs_images(text, facts)
+    // Most workflows push no image: look for a push before looking for signatures.
+    let pushes = facts.jobs.iter().any(|jf| {
+        jf.steps.iter().any(|sf| {
+            sf.has(|a| {
+                matches!(
+                    a,
+                    Act::ContainerPush | Act::ContainerPushIf(_) | Act::ReleaseUpload
+                )
+            })
+        })
+    });
+    if !pushes
+        || signs_images(text, facts)
         || super::producers::workflow_produces(wf, facts, super::producers::Product::Signature)
     {
         return;
