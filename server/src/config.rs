@@ -41,6 +41,9 @@ pub struct Config {
     pub online_forbidden: bool,
     /// Keys of a repository file that were ignored because only the user may set them.
     pub warnings: Vec<ConfigWarning>,
+    /// `[paths] test-data = true`: analyse compose files, Dockerfiles and package.json under
+    /// test-data folders too ([`crate::kind::is_test_data`]); the shells skip them otherwise.
+    pub test_data: bool,
 }
 
 /// A key of a repository config that was ignored, with why (shown once, never fatal).
@@ -412,6 +415,14 @@ impl Config {
                         }
                     }
                 }
+                "paths" => {
+                    if let Some(v) = value.get("test-data") {
+                        config.test_data = v.as_bool().ok_or((
+                            locate("test-data"),
+                            "`test-data` must be true or false".to_string(),
+                        ))?;
+                    }
+                }
                 other => return Err((locate(other), format!("unknown section `{other}`"))),
             }
         }
@@ -421,6 +432,11 @@ impl Config {
     /// Whether a path (relative to the workspace root) is excluded by `ignore`.
     pub fn is_ignored(&self, relative: &Path) -> bool {
         self.ignore.as_ref().is_some_and(|g| g.is_match(relative))
+    }
+
+    /// Whether the shells skip this file as test data (see [`crate::kind::is_test_data`]).
+    pub fn skips_test_data(&self, relative: &Path, kind: crate::kind::FileKind) -> bool {
+        !self.test_data && crate::kind::is_test_data(relative, kind)
     }
 
     pub fn setting(&self, rule: &str) -> Option<RuleSetting> {

@@ -86,6 +86,70 @@ pub fn detect(path: &Path) -> Option<FileKind> {
     None
 }
 
+/// Folders whose compose files, Dockerfiles and package.json are test data for the project's
+/// own tests (`e2e/fixtures/` is covered by `fixtures`).
+pub const TEST_DATA_DIRS: &[&str] = &["testdata", "fixtures", "__fixtures__", "test-fixtures"];
+
+/// Whether a file is test data that the shells skip unless `[paths] test-data = true` (SPEC
+/// §7.9): a compose file, Dockerfile or package.json with a folder of [`TEST_DATA_DIRS`] in
+/// `relative`, its path below the folder being analysed (so pointing chainwarden at a fixtures
+/// folder itself still analyses it). Workflows, actions and source files are never skipped.
+/// The engine never asks this: the project's own fixture runner analyses `tests/fixtures/`.
+pub fn is_test_data(relative: &Path, kind: FileKind) -> bool {
+    if !matches!(
+        kind,
+        FileKind::Compose | FileKind::Dockerfile | FileKind::Package
+    ) {
+        return false;
+    }
+    let mut dirs: Vec<&std::ffi::OsStr> = relative.components().map(|c| c.as_os_str()).collect();
+    dirs.pop();
+    dirs.iter().any(|d| {
+        d.to_str()
+            .is_some_and(|d| TEST_DATA_DIRS.iter().any(|t| d.eq_ignore_ascii_case(t)))
+    })
+}
+
+/// Test-data files a walk skipped, for the one note `chainwarden check` prints on stderr.
+#[derive(Default)]
+pub struct SkippedTestData {
+    files: usize,
+    folders: std::collections::BTreeSet<String>,
+}
+
+impl SkippedTestData {
+    /// Count one skipped file (its path below the folder walked).
+    pub fn count(&mut self, relative: &Path) {
+        self.files += 1;
+        let mut dirs: Vec<&str> = relative
+            .components()
+            .filter_map(|c| c.as_os_str().to_str())
+            .collect();
+        dirs.pop();
+        if let Some(dir) = dirs
+            .iter()
+            .rev()
+            .find(|d| TEST_DATA_DIRS.iter().any(|t| d.eq_ignore_ascii_case(t)))
+        {
+            self.folders.insert(format!("{dir}/"));
+        }
+    }
+
+    /// `note: skipped 12 test-data files (…under fixtures/, testdata/); …`, if any were skipped.
+    pub fn note(&self) -> Option<String> {
+        (self.files > 0).then(|| {
+            let folders: Vec<&str> = self.folders.iter().map(String::as_str).collect();
+            format!(
+                "note: skipped {} test-data file{} (compose, Dockerfile, package.json under {}); \
+                 [paths] test-data = true analyses them",
+                self.files,
+                if self.files == 1 { "" } else { "s" },
+                folders.join(", ")
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +182,19 @@ mod tests {
         assert_eq!(k("types.d.ts"), None);
         assert_eq!(k("config.yml"), None);
         assert_eq!(k("README.md"), None);
+    }
+
+    #[test]
+    fn test_data_files() {
+        let t = |p: &str| is_test_data(Path::new(p), detect(Path::new(p)).unwrap());
+        assert!(t("pkg/testdata/Dockerfile"));
+        assert!(t("e2e/fixtures/app/package.json"));
+        assert!(t("src/__fixtures__/docker-compose.yml"));
+        assert!(t("test-fixtures/compose.yaml"));
+        assert!(!t("fixtures/.github/workflows/ci.yml"));
+        assert!(!t("fixtures/src/index.ts"));
+        assert!(!t("docker/Dockerfile"));
+        assert!(!t("fixtures.Dockerfile"));
+        assert!(!t("package.json"));
     }
 }

@@ -89,6 +89,9 @@ pub struct Facts {
     /// reusable workflows of the repository that its workflows use, read from their files
     /// (SPEC §7.9: a job's token needs include theirs). A `./path` missing here is unknown.
     pub local_uses: LocalUses,
+    /// For workflows under `<repo>/.github/workflows/`: what `<repo>/package.json` and
+    /// `<repo>/pnpm-workspace.yaml` say about installs; `None` when neither exists.
+    pub repo_package: Option<RepoPackage>,
     /// Files these facts were read from: when one changes, gather again (language server).
     pub depends_on: Vec<PathBuf>,
     /// Tag → commit knowledge beyond the built-in table (the online resolver's cache), filled
@@ -97,6 +100,51 @@ pub struct Facts {
     /// Advisories beyond the built-in snapshot (the OSV client's cache), filled by the shells
     /// when online is on.
     pub advisories: Option<std::sync::Arc<dyn crate::resolve::AdvisorySource>>,
+}
+
+/// Install-related settings of the repository's root package (for workflows).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RepoPackage {
+    /// `packageManager` of the root package.json (`pnpm@10.4.1`).
+    pub package_manager: Option<String>,
+    /// pnpm's `onlyBuiltDependencies` (package.json `pnpm.onlyBuiltDependencies` and
+    /// pnpm-workspace.yaml together); `None` when neither sets it.
+    pub pnpm_only_built: Option<Vec<String>>,
+    /// `dangerouslyAllowAllBuilds: true` (pnpm 10 runs every dependency's scripts again).
+    pub pnpm_allow_all_builds: bool,
+    /// Names of the root package.json's `scripts`.
+    pub root_scripts: Vec<String>,
+    /// Yarn runs no lifecycle scripts: `enableScripts: false` in `.yarnrc.yml` (Yarn 2+) or
+    /// `ignore-scripts true` in `.yarnrc` (Yarn 1).
+    pub yarn_scripts_disabled: bool,
+    /// The repository uses Yarn 2 or later (`packageManager: yarn@2+`, or a `.yarnrc.yml`),
+    /// whose install has no `--ignore-scripts` flag.
+    pub yarn_berry: bool,
+}
+
+impl RepoPackage {
+    /// The major version of pnpm that `packageManager` names, if it names pnpm.
+    pub fn pnpm_major(&self) -> Option<u32> {
+        let spec = self.package_manager.as_deref()?.strip_prefix("pnpm@")?;
+        major_of(spec)
+    }
+}
+
+/// The major version a version spec asks for: `10`, `10.x`, `^10.2.0`, `v10` → 10; `latest`
+/// (any release since January 2025) → 10; `latest-9` → 9. `None` for expressions and ranges
+/// it cannot read.
+pub fn major_of(spec: &str) -> Option<u32> {
+    let s = spec.trim().trim_matches(['"', '\'']);
+    if s == "latest" {
+        return Some(10);
+    }
+    let s = s.strip_prefix("latest-").unwrap_or(s);
+    // `>=9` may be 9: only a lower bound of 10 or more says enough.
+    let at_least = s.starts_with('>');
+    let s = s.trim_start_matches(['^', '~', '>', '=', 'v', ' ']);
+    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+    let major: u32 = digits.parse().ok()?;
+    (!at_least || major >= 10).then_some(major)
 }
 
 impl Facts {
@@ -129,7 +177,11 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
         if let Some(repo) = workflow_repo_root(dir) {
             let manifest = repo.join("package.json");
             facts.package_publish_provenance = package_sets_provenance(&manifest);
+            facts.repo_package = read_repo_package(repo);
             facts.depends_on.push(manifest);
+            facts.depends_on.push(repo.join("pnpm-workspace.yaml"));
+            facts.depends_on.push(repo.join(".yarnrc.yml"));
+            facts.depends_on.push(repo.join(".yarnrc"));
             let npm_locks = ["package-lock.json", "npm-shrinkwrap.json"].map(|n| repo.join(n));
             facts.repo_npm_lockfile = Some(npm_locks.iter().any(|l| l.is_file()));
             facts.depends_on.extend(npm_locks);
@@ -323,8 +375,14 @@ fn workspace_globs(dir: &Path) -> Option<Vec<String>> {
 
 /// The `packages:` list of a pnpm-workspace.yaml (block or flow style).
 fn pnpm_workspace_packages(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_packages = false;
+    top_level_list(text, "packages").unwrap_or_default()
+}
+
+/// A top-level list of a simple YAML file (block or flow style); `None` when the key is absent.
+fn top_level_list(text: &str, key: &str) -> Option<Vec<String>> {
+    let mut out: Option<Vec<String>> = None;
+    let mut inside = false;
+    let prefix = format!("{key}:");
     for line in text.lines() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -333,25 +391,135 @@ fn pnpm_workspace_packages(text: &str) -> Vec<String> {
         let top_level =
             !line.starts_with(' ') && !line.starts_with('\t') && !trimmed.starts_with('-');
         if top_level {
-            in_packages = false;
-            if let Some(rest) = trimmed.strip_prefix("packages:") {
-                let rest = rest.trim();
+            inside = false;
+            if let Some(rest) = trimmed.strip_prefix(&prefix) {
+                let rest = rest.split(" #").next().unwrap_or(rest).trim();
+                let list = out.get_or_insert_with(Vec::new);
                 if let Some(flow) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-                    out.extend(flow.split(',').map(unquote).filter(|s| !s.is_empty()));
+                    list.extend(flow.split(',').map(unquote).filter(|s| !s.is_empty()));
                 } else {
-                    in_packages = true;
+                    inside = true;
                 }
             }
             continue;
         }
-        if in_packages {
+        if inside {
             if let Some(item) = trimmed.strip_prefix('-') {
                 let item = item.split(" #").next().unwrap_or(item);
-                out.push(unquote(item));
+                if let Some(list) = out.as_mut() {
+                    list.push(unquote(item));
+                }
             }
         }
     }
     out
+}
+
+/// Packages set to `true` in pnpm's `allowBuilds:` map (the newer form of the allow-list).
+fn allow_builds_map(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if !line.starts_with(' ') && !line.starts_with('\t') {
+            inside = trimmed.starts_with("allowBuilds:");
+            continue;
+        }
+        if inside {
+            if let Some((name, value)) = trimmed.rsplit_once(':') {
+                if value.split(" #").next().unwrap_or(value).trim() == "true" {
+                    out.push(unquote(name));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A top-level `key: true` of a simple YAML file.
+fn top_level_true(text: &str, key: &str) -> bool {
+    text.lines().any(|line| {
+        line.strip_prefix(key)
+            .and_then(|r| r.strip_prefix(':'))
+            .is_some_and(|v| v.split(" #").next().unwrap_or(v).trim() == "true")
+    })
+}
+
+/// What the repository's root package.json and pnpm-workspace.yaml say about installs
+/// (`install-scripts-with-secrets`).
+fn read_repo_package(repo: &Path) -> Option<RepoPackage> {
+    let manifest = std::fs::read_to_string(repo.join("package.json")).ok();
+    let workspace = std::fs::read_to_string(repo.join("pnpm-workspace.yaml")).ok();
+    if manifest.is_none() && workspace.is_none() {
+        return None;
+    }
+    let mut out = RepoPackage::default();
+    let berry = std::fs::read_to_string(repo.join(".yarnrc.yml")).ok();
+    let classic = std::fs::read_to_string(repo.join(".yarnrc")).ok();
+    out.yarn_berry = berry.is_some();
+    out.yarn_scripts_disabled = berry.as_deref().is_some_and(|t| {
+        t.lines().any(|l| {
+            l.strip_prefix("enableScripts:")
+                .is_some_and(|v| v.split(" #").next().unwrap_or(v).trim() == "false")
+        })
+    }) || classic.as_deref().is_some_and(|t| {
+        t.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            matches!(
+                words.as_slice(),
+                ["ignore-scripts", "true"] | ["--ignore-scripts", "true"]
+            )
+        })
+    });
+    if let Some(json) = manifest
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+    {
+        out.package_manager = json
+            .get("packageManager")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        out.yarn_berry |= out
+            .package_manager
+            .as_deref()
+            .and_then(|p| p.strip_prefix("yarn@"))
+            .and_then(major_of)
+            .is_some_and(|m| m >= 2);
+        if let Some(pnpm) = json.get("pnpm") {
+            if let Some(list) = pnpm.get("onlyBuiltDependencies").and_then(|v| v.as_array()) {
+                out.pnpm_only_built = Some(
+                    list.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect(),
+                );
+            }
+            out.pnpm_allow_all_builds = pnpm
+                .get("dangerouslyAllowAllBuilds")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+        }
+        if let Some(scripts) = json.get("scripts").and_then(|v| v.as_object()) {
+            out.root_scripts = scripts.keys().cloned().collect();
+        }
+    }
+    if let Some(text) = workspace.as_deref() {
+        if let Some(list) = top_level_list(text, "onlyBuiltDependencies") {
+            out.pnpm_only_built
+                .get_or_insert_with(Vec::new)
+                .extend(list);
+        }
+        out.pnpm_allow_all_builds |= top_level_true(text, "dangerouslyAllowAllBuilds");
+        let allowed = allow_builds_map(text);
+        if !allowed.is_empty() {
+            out.pnpm_only_built
+                .get_or_insert_with(Vec::new)
+                .extend(allowed);
+        }
+    }
+    Some(out)
 }
 
 fn unquote(s: &str) -> String {
@@ -392,6 +560,48 @@ fn npmrc_sets_ignore_scripts(npmrc: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pnpm_settings_and_versions() {
+        for (spec, major) in [
+            ("10", Some(10)),
+            ("10.x", Some(10)),
+            ("^10.2.0", Some(10)),
+            ("v9.15.0", Some(9)),
+            ("latest", Some(10)),
+            ("latest-9", Some(9)),
+            (">=9", None),
+            (">=10", Some(10)),
+            ("${{ matrix.pnpm }}", None),
+        ] {
+            assert_eq!(major_of(spec), major, "{spec}");
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let wf = tmp.path().join(".github/workflows");
+        std::fs::create_dir_all(&wf).unwrap();
+        let file = wf.join("ci.yml");
+        std::fs::write(&file, "on: push\n").unwrap();
+        assert_eq!(gather(&file, None).repo_package, None);
+        std::fs::write(
+            tmp.path().join("package.json"),
+            r#"{"packageManager": "pnpm@10.4.1+sha512.abc", "scripts": {"prepare": "husky"},
+               "pnpm": {"onlyBuiltDependencies": ["esbuild"]}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            tmp.path().join("pnpm-workspace.yaml"),
+            "packages:\n  - 'packages/*'\nonlyBuiltDependencies: [sharp]\nallowBuilds:\n  '@swc/core': true\n  core-js: false\n",
+        )
+        .unwrap();
+        let repo = gather(&file, None).repo_package.unwrap();
+        assert_eq!(repo.pnpm_major(), Some(10));
+        assert_eq!(
+            repo.pnpm_only_built,
+            Some(vec!["esbuild".into(), "sharp".into(), "@swc/core".into()])
+        );
+        assert_eq!(repo.root_scripts, vec!["prepare".to_string()]);
+        assert!(!repo.pnpm_allow_all_builds);
+    }
 
     #[test]
     fn workflows_know_whether_the_repository_has_an_npm_lockfile() {

@@ -635,6 +635,9 @@ fn workspace_scan_publishes_unopened_files_with_progress() {
     std::fs::write(wf.join("release.yml"), BURST_START).unwrap();
     std::fs::write(root.join("Dockerfile"), "FROM alpine:3.20\nRUN echo hi\n").unwrap();
     std::fs::write(root.join("README.md"), "not analysed\n").unwrap();
+    // Test data (SPEC §7.9) is neither scanned nor reported when opened.
+    std::fs::create_dir_all(root.join("e2e/fixtures")).unwrap();
+    std::fs::write(root.join("e2e/fixtures/Dockerfile"), "FROM alpine\n").unwrap();
     let root_str = root.to_str().unwrap().to_string();
     let mut lsp = Lsp::start(Options {
         root: Some(root_str.clone()),
@@ -712,6 +715,10 @@ fn workspace_scan_publishes_unopened_files_with_progress() {
         m["method"] == "textDocument/publishDiagnostics"
             && m["params"]["uri"] == created_uri.as_str()
     });
+
+    let fixture_uri = format!("file://{root_str}/e2e/fixtures/Dockerfile");
+    lsp.open(&fixture_uri, 1, "FROM alpine\n");
+    assert!(lsp.diagnostics(&fixture_uri, 1).is_empty());
 
     // Opening a workspace file publishes for its version; closing it goes back to the disk.
     lsp.open(&docker_uri, 4, "FROM alpine\nRUN true\n");

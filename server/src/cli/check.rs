@@ -90,6 +90,7 @@ pub fn run(opts: Options) -> i32 {
     }
 
     let mut targets = Vec::new();
+    let mut test_data = kind::SkippedTestData::default();
     for p in &paths {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
@@ -122,14 +123,29 @@ pub fn run(opts: Options) -> i32 {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                     let path = e.into_path();
                     let relative = path.strip_prefix(&root).unwrap_or(strip_dot(&path));
-                    if repo.kind(&path).is_some() && !config.is_ignored(relative) {
-                        targets.push(Target { path, named: false });
+                    let Some(k) = repo.kind(&path) else {
+                        continue;
+                    };
+                    if config.is_ignored(relative) {
+                        continue;
                     }
+                    // Test data is judged below the folder walked, so `check tests/fixtures`
+                    // still analyses what it was pointed at.
+                    let below = path.strip_prefix(p).unwrap_or(relative);
+                    if config.skips_test_data(below, k) {
+                        test_data.count(below);
+                        continue;
+                    }
+                    targets.push(Target { path, named: false });
                 }
                 Ok(_) => {}
                 Err(e) => eprintln!("warning: {e}; skipped"),
             }
         }
+    }
+
+    if let Some(note) = test_data.note() {
+        eprintln!("{note}");
     }
 
     let results = Mutex::new(Vec::<Checked>::new());

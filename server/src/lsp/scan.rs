@@ -25,6 +25,7 @@ const WATCHED: &[&str] = &[
     "**/chainwarden.toml",
     "**/{package-lock.json,npm-shrinkwrap.json,pnpm-lock.yaml,yarn.lock,bun.lock,bun.lockb}",
     "**/.npmrc",
+    "**/{pnpm-workspace.yaml,.yarnrc,.yarnrc.yml}",
 ];
 
 static SCAN_COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -47,7 +48,8 @@ fn walk(state: &State, roots: &[PathBuf]) -> Vec<PathBuf> {
             if relative.components().any(|c| c.as_os_str() == ".git") {
                 continue;
             }
-            if kind::detect(&path).is_some() && !config.is_ignored(relative) {
+            let skip = |k| config.is_ignored(relative) || config.skips_test_data(relative, k);
+            if kind::detect(&path).is_some_and(|k| !skip(k)) {
                 files.push(path);
             }
         }
@@ -147,7 +149,11 @@ fn is_config(path: &Path) -> bool {
 
 fn affects_neighbours(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    LOCKFILE_NAMES.contains(&name) || name == ".npmrc"
+    LOCKFILE_NAMES.contains(&name)
+        || matches!(
+            name,
+            ".npmrc" | "pnpm-workspace.yaml" | ".yarnrc" | ".yarnrc.yml"
+        )
 }
 
 /// React to changes on disk.

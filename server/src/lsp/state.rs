@@ -224,7 +224,8 @@ impl State {
             .and_then(|r| snap.path.strip_prefix(r).ok())
             .unwrap_or(&snap.path)
             .to_path_buf();
-        if config.is_ignored(&relative) {
+        // Test data stays quiet even when opened, as in `chainwarden check` (SPEC §7.9).
+        if config.is_ignored(&relative) || config.skips_test_data(&relative, kind) {
             return Outcome::Nothing;
         }
         let (path, text, kept) = (snap.path.clone(), snap.text.clone(), snap.kept.clone());

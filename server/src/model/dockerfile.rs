@@ -172,6 +172,46 @@ impl<'a> DockerModel<'a> {
     }
 
     /// Names that earlier stages call themselves (`FROM x AS build`), lower-cased.
+    /// Whether a stage ends up in the final image: the last stage, or a stage it is built
+    /// `FROM` (directly or through other stages). `COPY --from` copies files, not layers.
+    pub fn in_final_image(&self, stage: usize) -> bool {
+        let Some(mut current) = self.stages.len().checked_sub(1) else {
+            return true;
+        };
+        for _ in 0..self.stages.len() {
+            if current == stage {
+                return true;
+            }
+            let parent = self.stages[current].image.as_ref().and_then(|img| {
+                self.stages[..current].iter().rposition(|p| {
+                    p.name
+                        .as_ref()
+                        .is_some_and(|n| n.value.eq_ignore_ascii_case(&img.value))
+                })
+            });
+            match parent {
+                Some(p) => current = p,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// `build stage `builder`` (or `build stage 2` when unnamed), for messages.
+    pub fn stage_label(&self, stage: usize) -> String {
+        match self.stages.get(stage).and_then(|s| s.name.as_ref()) {
+            Some(n) => format!("build stage `{}`", n.value),
+            None => format!("build stage {}", stage + 1),
+        }
+    }
+
+    /// For an instruction in a stage that is not part of the final image: that stage's label
+    /// (its secrets still live in the stage's layers and build cache).
+    pub fn intermediate_stage(&self, ins: usize) -> Option<String> {
+        let stage = self.stage_of(ins)?;
+        (!self.in_final_image(stage)).then(|| self.stage_label(stage))
+    }
+
     pub fn stage_names_before(&self, stage: usize) -> Vec<String> {
         self.stages[..stage]
             .iter()

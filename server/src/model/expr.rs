@@ -629,6 +629,32 @@ pub fn uses_status_function(cond: &str) -> bool {
         .any(|f| lower.contains(f))
 }
 
+/// Whether an expression (the text inside `${{ }}`) can only produce text that is written in
+/// the expression itself, a boolean, a number or a hash: literals, comparisons, `!x`,
+/// `contains(…)`, `startsWith(…)`, `endsWith(…)`, `hashFiles(…)`, status functions, `format`/
+/// `join`/`toJSON`/`fromJSON` of such values, and `a && b` / `a || b` of such values. In
+/// `a && b` only `b` matters: `a` is the result only when it is falsy (`''`, `0`, `false`,
+/// `null`), which carries no text. `false` when the text cannot be read.
+pub fn yields_only_literals(inner: &str) -> bool {
+    parse(inner).is_some_and(|e| literal_only(&e))
+}
+
+fn literal_only(e: &Expr) -> bool {
+    match e {
+        Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) | Expr::Null => true,
+        Expr::Not(_) | Expr::Cmp(..) => true,
+        Expr::Path(_) | Expr::Opaque => false,
+        Expr::And(_, b) => literal_only(b),
+        Expr::Or(a, b) => literal_only(a) && literal_only(b),
+        Expr::Call(name, args) => match name.as_str() {
+            "contains" | "startswith" | "endswith" | "hashfiles" | "success" | "failure"
+            | "always" | "cancelled" => true,
+            "format" | "join" | "tojson" | "fromjson" => args.iter().all(literal_only),
+            _ => false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -782,6 +808,33 @@ mod tests {
             "pull_request_target"
         ));
         assert!(!runs("github['event_name'] == 'push'", "pull_request"));
+    }
+
+    #[test]
+    fn literal_only_expressions() {
+        for e in [
+            "github.event.issue && 'issue' || 'unknown'",
+            "github.event.pull_request.title == 'x'",
+            "contains(github.event.issue.body, 'ok')",
+            "startsWith(github.head_ref, 'dependabot/')",
+            "!github.event.pull_request.draft",
+            "format('{0}-{1}', 'a', 'b')",
+            "github.event_name == 'push' && 'main' || format('pr-{0}', 'x')",
+            "(github.event.comment.body != '') && 'yes' || 'no'",
+        ] {
+            assert!(yields_only_literals(e), "{e}");
+        }
+        for e in [
+            "github.event.issue.title",
+            "github.event.issue.title || 'none'",
+            "'x' && github.head_ref",
+            "format('{0}', github.head_ref)",
+            "toJSON(github.event)",
+            "github.event.issue && github.event.issue.title || 'x'",
+            "fn(",
+        ] {
+            assert!(!yields_only_literals(e), "{e}");
+        }
     }
 
     #[test]

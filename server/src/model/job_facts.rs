@@ -699,7 +699,21 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
         let args = cmd.arg_values();
         let positional = cmd.non_flag_args();
         let sub = positional.first().copied().unwrap_or("");
-        let ignore_scripts = cmd.has_flag("--ignore-scripts")
+        // The last `--ignore-scripts[=bool]` wins (`--ignore-scripts=false` turns them on).
+        let ignore_scripts = args
+            .iter()
+            .rev()
+            .find_map(|a| match *a {
+                "--ignore-scripts" => Some(true),
+                _ => a
+                    .strip_prefix("--ignore-scripts=")
+                    .map(|v| v.eq_ignore_ascii_case("true")),
+            })
+            .unwrap_or(false)
+            // Yarn 2+ has no --ignore-scripts; `--mode=skip-build` skips the scripts.
+            || (name == "yarn"
+                && (args.contains(&"--mode=skip-build")
+                    || args.windows(2).any(|w| w == ["--mode", "skip-build"])))
             || cmd
                 .assignments()
                 .any(|(k, v)| k.eq_ignore_ascii_case("npm_config_ignore_scripts") && v == "true");

@@ -6,4 +6,5 @@ pub mod dockerfile;
 pub mod expr;
 pub mod job_facts;
 pub mod package;
+pub mod repo_code;
 pub mod workflow;

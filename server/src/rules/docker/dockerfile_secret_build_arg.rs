@@ -34,12 +34,17 @@ pub fn check(ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
             if runs.is_empty() && envs.is_empty() {
                 continue;
             }
-            let message = if envs.is_empty() {
-                format!("Build argument {name} passes a secret to RUN; its value is kept in the image history")
-            } else {
-                format!(
+            let message = match (envs.is_empty(), m.intermediate_stage(arg.ins)) {
+                (true, None) => format!("Build argument {name} passes a secret to RUN; its value is kept in the image history"),
+                (false, None) => format!(
                     "Build argument {name} is copied into ENV; the secret is stored in the image"
-                )
+                ),
+                (true, Some(stage)) => format!(
+                    "Build argument {name} passes a secret to RUN in {stage}; that stage is not the final image, but the value stays in its layer history and build cache"
+                ),
+                (false, Some(stage)) => format!(
+                    "Build argument {name} is copied into ENV of {stage}; that stage is not the final image, but the value stays in its layers and build cache"
+                ),
             };
             let mut f = Finding::new(ID, arg.kv.key_span.clone(), message);
             if let Some(g) = m.global_arg(name) {

@@ -32,19 +32,42 @@ pub fn check(ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
                     None => continue,
                 }
             }
+            // A secret-named build argument copied into ENV is reported once, by
+            // dockerfile-secret-build-arg at the ARG (with this ENV as a related location).
+            let stage_start = m
+                .stage_of(i)
+                .map_or(0, |st| m.ins(m.stages[st].from).span.start);
+            if from_arg
+                .as_ref()
+                .is_some_and(|(arg, span)| is_secret_name(arg) && span.start >= stage_start)
+            {
+                continue;
+            }
+            let stage_note = m
+                .intermediate_stage(i)
+                .map(|stage| {
+                    format!(
+                        " of {stage}; that stage is not the final image, but the value stays in \
+                         its layers and build cache"
+                    )
+                })
+                .unwrap_or_default();
             let mut f = match &from_arg {
                 Some((arg_name, _)) => Finding::new(
                     ID,
                     kv.key_span.clone(),
                     format!(
-                        "ENV {} copies build argument {arg_name} into the image configuration",
+                        "ENV {} copies build argument {arg_name} into the image configuration{stage_note}",
                         kv.key
                     ),
                 ),
                 None => Finding::new(
                     ID,
                     kv.key_span.clone(),
-                    format!("ENV {} stores a secret in the image configuration", kv.key),
+                    format!(
+                        "ENV {} stores a secret in the image configuration{stage_note}",
+                        kv.key
+                    ),
                 ),
             };
             if let Some((arg_name, span)) = from_arg {

@@ -109,7 +109,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
 }
 
 /// Places in one step that check out the untrusted head, with a message for each.
-fn head_checkouts(
+pub(crate) fn head_checkouts(
     text: &str,
     wf: &Workflow,
     job: &Job,

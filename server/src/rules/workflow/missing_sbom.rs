@@ -14,7 +14,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
     let Some(first) = publishes.first() else {
         return;
     };
-    if produces_sbom(facts) {
+    if produces_sbom(wf, facts) {
         return;
     }
     let mut f = Finding::new(

@@ -12,6 +12,7 @@ mod missing_sbom;
 mod npm_token_publish;
 pub mod overpermissioned_workflow_token;
 pub mod pin_comment_mismatch;
+mod producers;
 mod provenance_without_id_token;
 mod release_scope;
 mod release_without_provenance;

@@ -131,7 +131,132 @@ pub fn npm_token_sources(
     out
 }
 
+/// Whether a script path or name says it publishes or releases (`scripts/publish-packages.ts`,
+/// `release`, `publish:all`).
+fn names_publishing(word: &str) -> bool {
+    let base = word
+        .trim_matches(['"', '\''])
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    base.starts_with("publish") || base.starts_with("release")
+}
+
+/// A command that runs a project script which publishes: `node scripts/publish.js`,
+/// `pnpm tsn scripts/publish-packages.ts`, `npm run release`, `yarn publish:all`.
+fn runs_publish_script(cmd: &crate::syntax::shell::Command) -> bool {
+    let Some(name) = cmd.program_name() else {
+        return false;
+    };
+    let positional = cmd.non_flag_args();
+    match name {
+        "node" | "tsx" | "ts-node" | "deno" | "tsn" | "esno" | "npx" => positional
+            .iter()
+            .any(|a| names_publishing(a) && (a.contains('/') || a.contains('.'))),
+        // `npm run release`, `pnpm release`, `pnpm tsn scripts/publish.ts`; not `npm publish`
+        // itself (an activity of its own) nor `yarn npm publish`.
+        "npm" | "pnpm" | "yarn" | "bun" => {
+            let sub = positional.first().copied().unwrap_or("");
+            if matches!(sub, "publish" | "npm" | "version" | "config") {
+                return false;
+            }
+            let rest: &[&str] = if matches!(sub, "run" | "run-script" | "exec" | "dlx") {
+                positional.get(1..).unwrap_or(&[])
+            } else {
+                &positional
+            };
+            rest.iter().take(2).any(|a| names_publishing(a))
+        }
+        // `./scripts/release.sh`.
+        _ => cmd.program().is_some_and(|p| p.contains('/')) && names_publishing(name),
+    }
+}
+
+/// Steps that run a publish script (or are named release/publish and run the project's code)
+/// with an npm token from a secret in scope: medium, since what the script does is not known.
+fn check_publish_scripts(ctx: &Ctx, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
+    let text = ctx.doc.text;
+    for jf in &facts.jobs {
+        // A job with an npm publish of its own is judged at that publish.
+        if jf
+            .steps
+            .iter()
+            .any(|sf| sf.has(|a| matches!(a, Act::NpmPublish { .. })))
+        {
+            continue;
+        }
+        for sf in &jf.steps {
+            let Some(token) = ["NODE_AUTH_TOKEN", "NPM_TOKEN"].iter().find_map(|v| {
+                sf.real_secrets().find(|s| {
+                    s.key.eq_ignore_ascii_case(v)
+                        && matches!(
+                            s.origin,
+                            SecretOrigin::WorkflowEnv
+                                | SecretOrigin::JobEnv
+                                | SecretOrigin::StepEnv
+                        )
+                })
+            }) else {
+                continue;
+            };
+            let github_registry = jf.steps.iter().any(|s| {
+                s.step
+                    .with_value("registry-url")
+                    .is_some_and(|v| v.text.contains("npm.pkg.github.com"))
+            });
+            if github_registry {
+                continue;
+            }
+            let (Some(run), Some(script)) = (sf.step.run, sf.step.script.as_ref()) else {
+                continue;
+            };
+            let base = run.content.start;
+            let by_script = script
+                .commands
+                .iter()
+                .find(|c| runs_publish_script(c))
+                .map(|c| base + c.span.start..base + c.span.end);
+            let named = sf.step.name.filter(|n| {
+                let n = n.text.to_ascii_lowercase();
+                n.contains("publish") || n.contains("release")
+            });
+            let span = match (by_script, named) {
+                (Some(span), _) => span,
+                (None, Some(_)) => {
+                    match crate::model::repo_code::runs_repository_code(text, sf.step) {
+                        Some(code) => code.span,
+                        None => continue,
+                    }
+                }
+                (None, None) => continue,
+            };
+            let shown: String = text[span.clone()]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(60)
+                .collect();
+            out.push(
+                Finding::new(
+                    "npm-token-publish",
+                    span,
+                    format!(
+                        "`{shown}` looks like a publish script and has {} (secrets.{}) in scope, a long-lived npm token",
+                        token.key, token.name
+                    ),
+                )
+                .severity(crate::finding::Severity::Medium)
+                .related(token.entry_span.clone(), "the token comes from here"),
+            );
+        }
+    }
+}
+
 pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
+    check_publish_scripts(ctx, facts, out);
     let text = ctx.doc.text;
     for jf in &facts.jobs {
         for (i, sf) in jf.steps.iter().enumerate() {

@@ -188,6 +188,7 @@ pub fn produces_provenance(repo: &Facts, wf: &Workflow, facts: &WorkflowFacts) -
         })
     });
     slsa_call
+        || super::producers::workflow_produces(wf, facts, super::producers::Product::Provenance)
         || facts.jobs.iter().any(|jf| {
             jf.steps.iter().any(|sf| {
                 sf.activities.iter().any(|a| match &a.act {
@@ -242,7 +243,7 @@ pub fn provenance_requested_by(
 
 /// No `working-directory` (step, job or workflow `defaults.run`) and no `cd`/`pushd` in the
 /// script: the step's commands run in the checkout's root.
-fn runs_in_repository_root(wf: &Workflow, jf: &JobFacts, step: &Step) -> bool {
+pub(crate) fn runs_in_repository_root(wf: &Workflow, jf: &JobFacts, step: &Step) -> bool {
     let default_dir = |node: Option<&YNode>| {
         node.and_then(|n| n.get("defaults"))
             .and_then(|d| d.get("run"))
@@ -294,9 +295,10 @@ fn pypi_trusted_publishing(jf: &JobFacts, step: &Step) -> bool {
 }
 
 /// Whether anything in the workflow produces an SBOM.
-pub fn produces_sbom(facts: &WorkflowFacts) -> bool {
-    facts
-        .jobs
-        .iter()
-        .any(|jf| jf.steps.iter().any(|sf| sf.has(|a| matches!(a, Act::Sbom))))
+pub fn produces_sbom(wf: &Workflow, facts: &WorkflowFacts) -> bool {
+    super::producers::workflow_produces(wf, facts, super::producers::Product::Sbom)
+        || facts
+            .jobs
+            .iter()
+            .any(|jf| jf.steps.iter().any(|sf| sf.has(|a| matches!(a, Act::Sbom))))
 }

@@ -86,20 +86,23 @@ fn danger(wf: &Workflow, inner: &str) -> Option<(String, Severity)> {
         return None;
     }
     let refs = context_refs(inner);
-    if let Some(r) = refs
+    let found = if let Some(r) = refs
         .iter()
         .find(|r| is_attacker_controlled(&r.path) && context_possible(wf, &r.path))
     {
-        return Some((r.path.clone(), Severity::High));
-    }
-    if wf.kind == WorkflowKind::Workflow {
-        if let Some(r) = refs.iter().find(|r| {
-            dispatch_input_name(&r.path).is_some_and(|n| is_free_text_dispatch_input(wf, n))
-        }) {
-            return Some((r.path.clone(), Severity::Medium));
-        }
-    }
-    None
+        Some((r.path.clone(), Severity::High))
+    } else if wf.kind == WorkflowKind::Workflow {
+        refs.iter()
+            .find(|r| {
+                dispatch_input_name(&r.path).is_some_and(|n| is_free_text_dispatch_input(wf, n))
+            })
+            .map(|r| (r.path.clone(), Severity::Medium))
+    } else {
+        None
+    };
+    // Literals, booleans and comparisons carry no text from the contexts they read (parsed
+    // only for the few expressions that read a dangerous context).
+    found.filter(|_| !crate::model::expr::yields_only_literals(inner))
 }
 
 pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {

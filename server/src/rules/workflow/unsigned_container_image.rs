@@ -46,9 +46,23 @@ fn local_registry(s: &str) -> bool {
     s.contains("localhost:") || s.contains("127.0.0.1:")
 }
 
-pub fn check(ctx: &Ctx, _wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
+pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     let text = ctx.doc.text;
-    if signs_images(text, facts) {
+    // Most workflows push no image: look for a push before looking for signatures.
+    let pushes = facts.jobs.iter().any(|jf| {
+        jf.steps.iter().any(|sf| {
+            sf.has(|a| {
+                matches!(
+                    a,
+                    Act::ContainerPush | Act::ContainerPushIf(_) | Act::ReleaseUpload
+                )
+            })
+        })
+    });
+    if !pushes
+        || signs_images(text, facts)
+        || super::producers::workflow_produces(wf, facts, super::producers::Product::Signature)
+    {
         return;
     }
     for jf in &facts.jobs {
@@ -68,14 +82,27 @@ pub fn check(ctx: &Ctx, _wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Fin
                 if local_registry(&target) {
                     continue;
                 }
-                out.push(Finding::new(
+                let mut f = Finding::new(
                     ID,
                     a.span.clone(),
                     format!(
                         "`{}` pushes a container image that is never signed or attested",
                         short(&text[a.span.clone()])
                     ),
-                ));
+                );
+                // BuildKit's own attestations are attached but not signed.
+                if ["provenance", "sbom", "attests"]
+                    .iter()
+                    .any(|k| sf.step.with_value(k).is_some())
+                {
+                    f = f.note(
+                        "The provenance and SBOM attestations BuildKit attaches to the image are \
+                         not signed: anyone who can push to the repository can replace them. \
+                         Sign the image (cosign) or push a signed attestation \
+                         (actions/attest-build-provenance with `push-to-registry: true`).",
+                    );
+                }
+                out.push(f);
             }
         }
         if let Some((idx, false)) = goreleaser_pushes(jf) {
