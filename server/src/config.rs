@@ -7,6 +7,10 @@
 //!   config file `$XDG_CONFIG_HOME/chainwarden/config.toml`, user-level editor settings) are the
 //!   only ones that may turn the network on or name an endpoint that receives credentials.
 //!
+//! A policy (`[policy] allow/deny`) and `pedantic = true` only add findings, so a repository's
+//! file may set them, and so may the user config file (the two are combined, see
+//! [`Config::apply_user`]).
+//!
 //! A repository file that tries to widen is not an error: the key is ignored and reported once
 //! as a [`ConfigWarning`].
 
@@ -39,6 +43,88 @@ pub struct Config {
     pub online_forbidden: bool,
     /// Keys of a repository file that were ignored because only the user may set them.
     pub warnings: Vec<ConfigWarning>,
+    /// The pedantic tier of rules is on (`pedantic = true`, `--pedantic`, the editor setting).
+    pub pedantic: bool,
+    /// Which actions a workflow may use (`[policy]`): read by `forbidden-action`.
+    pub policy: Policy,
+}
+
+/// `[policy] allow = [...]` / `deny = [...]`: patterns of `owner/repo[/path]` with `*` for one
+/// path segment (`actions/*`, `docker/*`, `github/codeql-action/*`). With `allow`, every action
+/// that matches no allow pattern is forbidden; `deny` forbids what it matches (and wins over
+/// `allow`). No patterns: no policy, nothing is forbidden.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub allow: Option<Vec<String>>,
+    pub deny: Vec<String>,
+}
+
+impl Policy {
+    pub fn is_empty(&self) -> bool {
+        self.allow.is_none() && self.deny.is_empty()
+    }
+
+    /// How `action` (`owner/repo[/path]`) breaks the policy; `None` when it may be used.
+    pub fn violation(&self, action: &str) -> Option<PolicyViolation> {
+        if let Some(p) = self.deny.iter().find(|p| policy_matches(p, action)) {
+            return Some(PolicyViolation::Denied(p.clone()));
+        }
+        match &self.allow {
+            Some(allow) if !allow.iter().any(|p| policy_matches(p, action)) => {
+                Some(PolicyViolation::NotAllowed)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How a `uses:` breaks the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyViolation {
+    /// It matches this `deny` pattern.
+    Denied(String),
+    /// An `allow` list exists and no pattern of it matches.
+    NotAllowed,
+}
+
+/// Whether policy pattern `pattern` matches `action` (`owner/repo[/path]`, any case). Each
+/// pattern segment matches one segment (`*` any); a pattern that ends before the action does
+/// matches everything under it (`owner/repo` covers `owner/repo/sub/path`), and a last `*`
+/// covers the rest.
+pub fn policy_matches(pattern: &str, action: &str) -> bool {
+    let pattern = pattern.trim().trim_end_matches('/');
+    let pat: Vec<&str> = pattern.split('/').collect();
+    let act: Vec<&str> = action.split('/').filter(|s| !s.is_empty()).collect();
+    if pat.len() > act.len() {
+        return false;
+    }
+    pat.iter().zip(&act).all(|(p, a)| segment_matches(p, a))
+}
+
+/// One path segment against a pattern segment with `*` wildcards (any case).
+fn segment_matches(pattern: &str, segment: &str) -> bool {
+    let (p, s) = (pattern.to_ascii_lowercase(), segment.to_ascii_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == s;
+    }
+    let mut rest = s.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
 }
 
 /// A key of a repository config that was ignored, with why (shown once, never fatal).
@@ -267,6 +353,17 @@ impl Config {
         if self.trusted_owners.is_empty() {
             self.trusted_owners = user.defaults.trusted_owners.clone();
         }
+        // These only add findings: either side may turn them on. Deny lists add up; the
+        // repository's allow list, when it has one, replaces the user's.
+        self.pedantic |= user.defaults.pedantic;
+        for p in &user.defaults.policy.deny {
+            if !self.policy.deny.contains(p) {
+                self.policy.deny.push(p.clone());
+            }
+        }
+        if self.policy.allow.is_none() {
+            self.policy.allow = user.defaults.policy.allow.clone();
+        }
         self.set_online(cli_online || user.online.unwrap_or(false));
         self.api_url = user.api_url.clone();
     }
@@ -374,6 +471,43 @@ impl Config {
                                 return Err((
                                     locate(other),
                                     format!("unknown key `{other}` in [resolve]"),
+                                ))
+                            }
+                        }
+                    }
+                }
+                "pedantic" => {
+                    config.pedantic = value.as_bool().ok_or((
+                        locate("pedantic"),
+                        "`pedantic` must be true or false".to_string(),
+                    ))?;
+                }
+                "policy" => {
+                    let table = value
+                        .as_table()
+                        .ok_or((locate("policy"), "`policy` must be a table".to_string()))?;
+                    for (key, v) in table {
+                        let list = v
+                            .as_array()
+                            .and_then(|a| {
+                                a.iter()
+                                    .map(|i| i.as_str().map(|s| s.trim().to_string()))
+                                    .collect::<Option<Vec<_>>>()
+                            })
+                            .filter(|l| l.iter().all(|p| p.contains('/') || p == "*"))
+                            .ok_or((
+                                locate(key),
+                                format!(
+                                    "`{key}` must be a list of `owner/repo` patterns (`*` for any segment)"
+                                ),
+                            ))?;
+                        match key.as_str() {
+                            "allow" => config.policy.allow = Some(list),
+                            "deny" => config.policy.deny = list,
+                            other => {
+                                return Err((
+                                    locate(other),
+                                    format!("unknown key `{other}` in [policy]"),
                                 ))
                             }
                         }

@@ -38,6 +38,9 @@ enum Command {
         /// Resolve action tags over the network (GitHub API) when the built-in table lacks them.
         #[arg(long)]
         online: bool,
+        /// Also report the pedantic tier of rules (`chainwarden rules` marks them).
+        #[arg(long)]
+        pedantic: bool,
         /// Exit with 1 when a finding at or above this severity remains.
         #[arg(long, default_value = "low")]
         fail_on: String,
@@ -75,6 +78,7 @@ pub fn main() -> i32 {
             format,
             fix,
             online,
+            pedantic,
             fail_on,
             config,
             no_config,
@@ -90,6 +94,7 @@ pub fn main() -> i32 {
                 format,
                 fix,
                 online,
+                pedantic,
                 fail_on,
                 config: match (config, no_config) {
                     (Some(path), _) => check::ConfigChoice::File(path),
@@ -110,7 +115,14 @@ pub fn main() -> i32 {
         },
         Command::Rules => {
             for d in crate::rules::all() {
-                println!("{:<34} {:<9} {}", d.id, d.severity.as_str(), d.title);
+                let tier = if d.pedantic { "pedantic" } else { "" };
+                println!(
+                    "{:<34} {:<9} {:<9} {}",
+                    d.id,
+                    d.severity.as_str(),
+                    tier,
+                    d.title
+                );
             }
             0
         }

@@ -3,6 +3,7 @@
 pub mod permissions;
 pub mod pin;
 pub mod step_map;
+pub mod yaml_edit;
 
 use crate::finding::Edit;
 

@@ -2,13 +2,20 @@
 //!
 //! The typed model ([`Workflow`]) is built once per analysis and handed to every rule.
 
+mod adhoc_install;
+mod anonymous_definition;
 mod checkout_persist_credentials;
 mod dangerous_pull_request_target;
+mod forbidden_action;
+mod github_app_token_overscoped;
+mod insecure_commands;
 mod install_scripts_with_secrets;
 mod long_lived_ci_secrets;
 mod missing_sbom;
 mod npm_token_publish;
+mod obfuscated_reference;
 pub mod overpermissioned_workflow_token;
+mod overprovisioned_secrets;
 pub mod pin_comment_mismatch;
 mod provenance_without_id_token;
 mod release_scope;
@@ -18,11 +25,16 @@ mod secret_in_logs;
 mod secret_written_to_file;
 mod secrets_in_pr_workflow;
 mod secrets_inherit;
+mod secrets_outside_environment;
+mod self_hosted_runner_pr;
 mod template_injection;
 pub mod token_needs;
 mod trusted_publishing_npm_too_old;
+mod undocumented_permission;
 pub mod unpinned_ci_actions;
 pub mod unpinned_image;
+mod unpinned_tool;
+mod unredacted_secret;
 mod unsigned_artifacts;
 mod unsigned_container_image;
 mod untrusted_publish_trigger;
@@ -47,6 +59,22 @@ const RULES: &[WorkflowRule] = &[
     pin_comment_mismatch::check,
     overpermissioned_workflow_token::check,
     unpinned_image::check,
+    insecure_commands::check,
+    overprovisioned_secrets::check,
+    unredacted_secret::check,
+    github_app_token_overscoped::check,
+    obfuscated_reference::check,
+    forbidden_action::check,
+];
+
+/// The pedantic tier (SPEC §7.4): run only when pedantic mode is on (the engine also drops
+/// their findings otherwise).
+const PEDANTIC_RULES: &[WorkflowRule] = &[
+    adhoc_install::check,
+    unpinned_tool::check,
+    secrets_outside_environment::check,
+    undocumented_permission::check,
+    anonymous_definition::check,
 ];
 
 /// A workflow rule that also reads the shared job/step facts ([`WorkflowFacts`]).
@@ -68,6 +96,7 @@ const FACTS_RULES: &[FactsRule] = &[
     unsigned_artifacts::check,
     unsigned_container_image::check,
     untrusted_publish_trigger::check,
+    self_hosted_runner_pr::check,
 ];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -82,6 +111,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let wf = Workflow::from_yaml(kind, &doc, ctx.doc.text);
     for rule in RULES {
         rule(ctx, &wf, out);
+    }
+    if ctx.config.pedantic {
+        for rule in PEDANTIC_RULES {
+            rule(ctx, &wf, out);
+        }
     }
     if !FACTS_RULES.is_empty() {
         let facts = job_facts::build(&wf, ctx.doc.text);
