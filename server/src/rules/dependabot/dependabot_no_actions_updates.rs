@@ -55,7 +55,6 @@ fn append_entry(text: &str, model: &Dependabot) -> Option<Fix> {
     if before_key[..dash].trim() != "" || before_key[dash + 1..].trim() != "" {
         return None;
     }
-    let dash_indent = &before_key[..dash];
     let key_indent = " ".repeat(before_key.len());
     let unit = " ".repeat(model.indent_unit);
     let eol = model.line_ending;
@@ -69,7 +68,7 @@ fn append_entry(text: &str, model: &Dependabot) -> Option<Fix> {
         new_text.push_str(eol);
     }
     new_text.push_str(&format!(
-        "{dash_indent}- package-ecosystem: github-actions{eol}\
+        "{before_key}package-ecosystem: github-actions{eol}\
          {key_indent}directory: \"/\"{eol}\
          {key_indent}schedule:{eol}\
          {key_indent}{unit}interval: weekly{eol}\

@@ -5,9 +5,15 @@ use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::model::workflow::{trailing_comment, Permissions, Workflow};
 
+/// Whether a comment's text says something (a chainwarden directive does not).
+fn explains(comment: &str) -> bool {
+    let c = comment.trim_start_matches('#').trim();
+    !c.is_empty() && !c.starts_with("chainwarden:")
+}
+
 /// A comment on the scope's line, or a comment line right above it.
 fn documented(text: &str, scope_start: usize, scope_end: usize) -> bool {
-    if trailing_comment(text, scope_end).is_some_and(|c| !c.text.is_empty()) {
+    if trailing_comment(text, scope_end).is_some_and(|c| explains(&c.text)) {
         return true;
     }
     let line_start = text[..scope_start].rfind('\n').map_or(0, |i| i + 1);
@@ -15,7 +21,8 @@ fn documented(text: &str, scope_start: usize, scope_end: usize) -> bool {
         return false;
     }
     let prev_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
-    text[prev_start..line_start - 1].trim().starts_with('#')
+    let prev = text[prev_start..line_start - 1].trim();
+    prev.starts_with('#') && explains(prev)
 }
 
 fn check_block(text: &str, p: &Permissions, owner: &str, out: &mut Vec<Finding>) {
