@@ -528,3 +528,88 @@ impl Config {
         self.rules.get(rule).copied()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_patterns() {
+        assert!(policy_matches("actions/*", "actions/checkout"));
+        assert!(policy_matches("actions/*", "Actions/Cache/restore"));
+        assert!(!policy_matches("actions/*", "actionsx/checkout"));
+        assert!(policy_matches(
+            "github/codeql-action",
+            "github/codeql-action/init"
+        ));
+        assert!(!policy_matches(
+            "github/codeql-action/init",
+            "github/codeql-action"
+        ));
+        assert!(policy_matches(
+            "docker/setup-*",
+            "docker/setup-buildx-action"
+        ));
+        assert!(!policy_matches("docker/setup-*", "docker/login-action"));
+        assert!(policy_matches("*", "anyone/anything"));
+        let policy = Policy {
+            allow: Some(vec!["actions/*".into(), "tj-actions/*".into()]),
+            deny: vec!["tj-actions/changed-files".into()],
+        };
+        assert_eq!(policy.violation("actions/checkout"), None);
+        assert_eq!(
+            policy.violation("tj-actions/changed-files"),
+            Some(PolicyViolation::Denied("tj-actions/changed-files".into()))
+        );
+        assert_eq!(
+            policy.violation("evil/thing"),
+            Some(PolicyViolation::NotAllowed)
+        );
+        assert_eq!(Policy::default().violation("evil/thing"), None);
+    }
+
+    #[test]
+    fn a_repository_may_set_a_policy_and_pedantic_and_the_user_adds_to_them() {
+        let mut repo = Config::parse(
+            "pedantic = true\n[policy]\nallow = [\"actions/*\"]\ndeny = [\"actions/x\"]\n",
+        )
+        .unwrap();
+        assert!(repo.pedantic);
+        assert!(repo.warnings.is_empty());
+        assert_eq!(
+            repo.policy.allow.as_deref(),
+            Some(&["actions/*".to_string()][..])
+        );
+        let user = UserSettings {
+            defaults: Config::parse("[policy]\nallow = [\"mine/*\"]\ndeny = [\"bad/*\"]\n")
+                .unwrap(),
+            ..Default::default()
+        };
+        repo.apply_user(&user, false);
+        assert_eq!(repo.policy.deny, vec!["actions/x", "bad/*"]);
+        assert_eq!(
+            repo.policy.allow.as_deref(),
+            Some(&["actions/*".to_string()][..])
+        );
+
+        let mut plain = Config::parse("").unwrap();
+        let user = UserSettings {
+            defaults: Config::parse("pedantic = true\n[policy]\nallow = [\"mine/*\"]\n").unwrap(),
+            ..Default::default()
+        };
+        plain.apply_user(&user, false);
+        assert!(plain.pedantic);
+        assert_eq!(
+            plain.policy.allow.as_deref(),
+            Some(&["mine/*".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn bad_policy_and_pedantic_values_are_errors() {
+        assert!(Config::parse("pedantic = \"yes\"\n").is_err());
+        assert!(Config::parse("[policy]\nallow = \"actions/*\"\n").is_err());
+        assert!(Config::parse("[policy]\nallow = [\"checkout\"]\n").is_err());
+        assert!(Config::parse("[policy]\nrequire = [\"a/b\"]\n").is_err());
+    }
+}
