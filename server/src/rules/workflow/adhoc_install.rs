@@ -1,5 +1,6 @@
 //! `adhoc-install` (pedantic): a `run:` installs a package by name at whatever version the
-//! registry serves that minute, outside any lockfile: `npm i -g x`, `npx x@latest`,
+//! registry serves that minute, outside any lockfile: `npm i -g x` (or `--no-save x`),
+//! `npx x@latest`,
 //! `pip install x` without `==`, `gem install x` without `--version`.
 
 use crate::engine::Ctx;
@@ -39,14 +40,17 @@ fn adhoc(cmd: &Command) -> Option<String> {
         "npm" | "pnpm" => {
             let sub = args.iter().find(|a| !a.starts_with('-'))?;
             let installs = matches!(*sub, "i" | "install" | "add");
+            // `-g`, or `--no-save`: installed beside the lockfile without being recorded in it.
             let global = cmd.has_flag("-g") || cmd.has_flag("--global");
+            let unsaved = cmd.has_flag("--no-save");
             let pkgs: Vec<&str> = args
                 .iter()
-                .filter(|a| !a.starts_with('-') && *a != sub)
+                .filter(|a| !a.starts_with('-') && *a != sub && !exact_npm_spec(a))
                 .copied()
                 .collect();
-            (installs && global && !pkgs.is_empty())
-                .then(|| format!("`{program} {sub} -g {}`", pkgs.join(" ")))
+            let how = if global { "-g" } else { "--no-save" };
+            (installs && (global || unsaved) && !pkgs.is_empty())
+                .then(|| format!("`{program} {sub} {how} {}`", pkgs.join(" ")))
         }
         "yarn" => {
             let rest: Vec<&str> = args
@@ -81,6 +85,19 @@ fn adhoc(cmd: &Command) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// `name@1.2.3` (or `@scope/name@1.2.3-rc.1`): an exact version, not a range or a dist-tag.
+fn exact_npm_spec(spec: &str) -> bool {
+    let Some((_, version)) = spec.rsplit_once('@').filter(|(name, _)| !name.is_empty()) else {
+        return false;
+    };
+    let core = version.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `install` arguments of pip that name a package without an exact version.

@@ -7,17 +7,13 @@ use crate::finding::Finding;
 use crate::model::workflow::{Workflow, WorkflowKind};
 
 pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
-    if wf.kind != WorkflowKind::Workflow {
+    // Not an action file, and not a YAML file under `.github/workflows/` that is no workflow
+    // (a tool's config kept beside them): a workflow has `on:`.
+    if wf.kind != WorkflowKind::Workflow || wf.on.is_none() {
         return;
     }
     if wf.name.is_none() {
-        let root = wf.yaml.root.as_ref();
-        let span = wf
-            .on
-            .as_ref()
-            .map(|o| o.key_span.clone())
-            .or_else(|| root.and_then(|r| r.as_map()?.first().map(|p| p.key_span.clone())));
-        if let Some(span) = span {
+        if let Some(span) = wf.on.as_ref().map(|o| o.key_span.clone()) {
             let file = ctx
                 .doc
                 .path
