@@ -12,7 +12,8 @@ use crate::syntax::yaml::{YKind, YNode};
 const OUTSIDE_EVENTS: &[&str] = &["pull_request", "pull_request_target", "issue_comment"];
 
 /// Where `runs-on:` asks for a self-hosted machine: the `self-hosted` label (alone, in a list or
-/// in `labels:`) or a runner group (`group:`). Expressions are not followed.
+/// in `labels:`) or a runner group (`group:`). Expressions are not followed here (see
+/// [`self_hosted_in_matrix`] for `${{ matrix.NAME }}`).
 fn self_hosted(node: &YNode) -> Option<(Span, String)> {
     let is_label = |n: &YNode| {
         n.as_str()
@@ -37,10 +38,43 @@ fn self_hosted(node: &YNode) -> Option<(Span, String)> {
     }
 }
 
+/// `runs-on: ${{ matrix.NAME }}` whose matrix lists a self-hosted runner among the values of
+/// `NAME` (in the matrix itself or in an `include:` entry).
+fn self_hosted_in_matrix(runs_on: &YNode, job: Option<&YNode>) -> Option<(Span, String)> {
+    let text = runs_on.as_str()?.trim();
+    let inner = text.strip_prefix("${{")?.strip_suffix("}}")?.trim();
+    let name = inner.strip_prefix("matrix.")?;
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return None;
+    }
+    let matrix = job?.get("strategy")?.get("matrix")?;
+    let from_axis = matrix.get(name).and_then(|axis| match &axis.kind {
+        YKind::Seq(values) => values.iter().find_map(self_hosted),
+        _ => self_hosted(axis),
+    });
+    let from_include = || {
+        matrix
+            .get("include")?
+            .as_seq()?
+            .iter()
+            .find_map(|entry| entry.get(name).and_then(self_hosted))
+    };
+    from_axis
+        .or_else(from_include)
+        .map(|(span, what)| (span, format!("{what} (through `matrix.{name}`)")))
+}
+
 pub fn check(_ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
     for jf in &facts.jobs {
         let Some(job) = jf.job else { continue };
-        let Some((span, what)) = job.runs_on.and_then(self_hosted) else {
+        let Some(runs_on) = job.runs_on else { continue };
+        let Some((span, what)) =
+            self_hosted(runs_on).or_else(|| self_hosted_in_matrix(runs_on, job.node))
+        else {
             continue;
         };
         let events: Vec<&str> = OUTSIDE_EVENTS
