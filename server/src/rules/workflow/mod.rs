@@ -138,8 +138,17 @@ mod tests {
     #[test]
     fn every_prefix_of_a_workflow_analyses_without_panic() {
         let text = "name: Release ✓\non:\n  push:\n    tags: ['v*']\n  workflow_dispatch:\n    inputs:\n      # später\njobs:\n  build:\n    runs-on: ubuntu-latest # ü\n    permissions: write-all\n    container: node:20\n    services:\n      db:\n        image: \"postgres:16\"\n    steps:\n      - uses: actions/checkout@v4 # v4 ünïcode\n      - {uses: actions/cache@v4, with: {path: x}}\n      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.2.2\n      - run: |\n          gh release create \"${{ github.ref_name }}\"\n          echo \"${{ secrets.NPM_TOKEN }}\" > .npmrc\n        env:\n          GH_TOKEN: ${{ github.token }}\n  call:\n    uses: ./.github/workflows/x.yml\n    secrets: inherit\n";
-        let (facts, config) = (Facts::default(), Config::default());
-        for kind in [FileKind::Workflow, FileKind::Action] {
+        let facts = Facts::default();
+        // Also with the pedantic tier and a policy on, so that every workflow rule runs.
+        let mut all_on =
+            Config::parse("pedantic = true\n[policy]\nallow = [\"actions/*\"]\n").expect("config");
+        all_on.pedantic = true;
+        for (kind, config) in [
+            (FileKind::Workflow, Config::default()),
+            (FileKind::Action, Config::default()),
+            (FileKind::Workflow, all_on.clone()),
+            (FileKind::Action, all_on),
+        ] {
             let mut end = 0;
             while end <= text.len() {
                 if text.is_char_boundary(end) {
