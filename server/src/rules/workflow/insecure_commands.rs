@@ -19,7 +19,7 @@ fn truthy(kv: &KeyValue) -> Option<&'static str> {
     if t.contains("${{") {
         return Some("an expression that may be true");
     }
-    ["true", "1", "$true", "yes", "on"]
+    ["true", "1", "$true"]
         .iter()
         .any(|w| t.eq_ignore_ascii_case(w))
         .then_some("true")
