@@ -1596,5 +1596,17 @@ fn pedantic_setting_and_dependabot_files() {
             && rules_of(m["params"]["diagnostics"].as_array().unwrap())
                 .contains(&"dependabot-no-actions-updates".to_string())
     });
+
+    // Turning the setting on re-checks the files on disk too.
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "chainwarden": { "pedantic": true } } }),
+    );
+    lsp.wait_for("pedantic findings for the workflow on disk", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == wf_uri.as_str()
+            && rules_of(m["params"]["diagnostics"].as_array().unwrap())
+                .contains(&"anonymous-definition".to_string())
+    });
     lsp.shutdown();
 }

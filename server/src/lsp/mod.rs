@@ -332,6 +332,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let pedantic_before = self.state.pedantic_override.read().ok().and_then(|p| *p);
         let section = params.settings.get("chainwarden");
         let pushed_pedantic = section.is_some_and(|v| store_pedantic_setting(&self.state, v));
         let pushed = section.and_then(online_setting);
@@ -347,6 +348,14 @@ impl LanguageServer for Backend {
         // The user's own config file may have changed too.
         self.state.load_configs().await;
         scan::refresh_all_open(&self.state).await;
+        // The pedantic tier changes the findings of files on disk too (the problems panel).
+        let pedantic_after = self.state.pedantic_override.read().ok().and_then(|p| *p);
+        if pedantic_before.unwrap_or(false) != pedantic_after.unwrap_or(false) {
+            let known: Vec<PathBuf> = self.state.known.iter().map(|e| e.key().clone()).collect();
+            for path in known {
+                self.state.refresh_disk(&path).await;
+            }
+        }
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
