@@ -658,6 +658,18 @@ pub enum SecretsAccess {
     },
 }
 
+/// Whether a document may hold one of the [`SecretsAccess`] shapes at all: a cheap test on the
+/// whole text before any expression is parsed (most files have none).
+pub fn may_access_secrets_unusually(text: &str) -> bool {
+    static SHAPES: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\bsecrets\s*(?:\)|\[|,|\}\})|\bsecrets\s*$|fromjson\s*\(\s*secrets\s*\.",
+        )
+        .expect("valid regex")
+    });
+    SHAPES.is_match(text)
+}
+
 /// The uses of the `secrets` context in a `${{ }}` body (the text between the braces) that
 /// [`SecretsAccess`] describes. Empty when the text cannot be parsed.
 pub fn secrets_access(inner: &str) -> Vec<SecretsAccess> {
@@ -737,8 +749,54 @@ const PURE_FUNCTIONS: &[&str] = &[
 /// substitute it when it can be worked out here (literals, `format` of literals, `==`/`!=`/`!`
 /// of literals), else `Some(None)`. `None` when it is not a constant or cannot be parsed.
 pub fn constant(inner: &str) -> Option<Option<String>> {
+    if !may_be_constant(inner) {
+        return None;
+    }
     let e = parse(inner)?;
     is_constant(&e).then(|| fold(&e))
+}
+
+/// A cheap test before parsing, without allocating: outside string literals, every word of a
+/// constant is a function name (followed by `(`) or `true`/`false`/`null`; most expressions
+/// name a context (`github.ref`, `matrix.os`) and are not constants.
+fn may_be_constant(inner: &str) -> bool {
+    let b = inner.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => {
+                // Skip the string literal (`''` is an escaped quote, read as two literals).
+                i += 1;
+                while i < b.len() && b[i] != b'\'' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'-')) {
+                    i += 1;
+                }
+                let word = &inner[start..i];
+                let called = inner[i..].trim_start().starts_with('(');
+                let literal = ["true", "false", "null"]
+                    .iter()
+                    .any(|l| word.eq_ignore_ascii_case(l));
+                let pure = PURE_FUNCTIONS.iter().any(|f| word.eq_ignore_ascii_case(f));
+                if !(literal || (called && pure)) {
+                    return false;
+                }
+            }
+            c if c.is_ascii_digit() => {
+                // A number (`1`, `0x1F`, `1e3`): its letters are not words.
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    true
 }
 
 fn is_constant(e: &Expr) -> bool {
@@ -1005,6 +1063,28 @@ mod tests {
         );
         assert!(secrets_access("fromJSON(secrets.CREDS)").is_empty());
         assert!(secrets_access("github.event.secrets").is_empty());
+    }
+
+    #[test]
+    fn the_cheap_secrets_test_lets_every_shape_through() {
+        for text in [
+            "x: ${{ toJSON(secrets) }}",
+            "x: ${{ toJson( secrets ) }}",
+            "x: ${{ secrets[matrix.name] }}",
+            "x: ${{ format('{0}', secrets) }}",
+            "x: ${{ secrets }}",
+            "x: ${{ fromJSON(secrets.CREDS).user }}",
+        ] {
+            assert!(may_access_secrets_unusually(text), "{text}");
+            let inner = text
+                .trim_start_matches("x: ${{")
+                .trim_end_matches("}}")
+                .trim();
+            assert!(!secrets_access(inner).is_empty(), "{inner}");
+        }
+        assert!(!may_access_secrets_unusually(
+            "env:\n  A: ${{ secrets.NPM_TOKEN }}\n  B: ${{ github.token }}\n"
+        ));
     }
 
     #[test]

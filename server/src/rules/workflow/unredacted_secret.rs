@@ -3,10 +3,13 @@
 
 use crate::engine::Ctx;
 use crate::finding::Finding;
-use crate::model::expr::{secrets_access, SecretsAccess};
+use crate::model::expr::{self, secrets_access, SecretsAccess};
 use crate::model::workflow::{document_expressions, Workflow};
 
 pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
+    if !expr::may_access_secrets_unusually(ctx.doc.text) {
+        return;
+    }
     for (inner, span) in document_expressions(wf.yaml, ctx.doc.text) {
         for access in secrets_access(inner) {
             let SecretsAccess::StructuredField { secret, field } = access else {
