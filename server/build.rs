@@ -34,6 +34,11 @@ fn main() {
                 .unwrap_or_else(|| panic!("{}: front matter lacks `{name}`", path.display()))
         };
         let id = field("id");
+        // Optional: `pedantic: true` puts the rule in the opt-in pedantic tier (SPEC §7.4).
+        let pedantic = front
+            .lines()
+            .find_map(|l| l.strip_prefix("pedantic:"))
+            .is_some_and(|v| v.trim() == "true");
         assert_eq!(id, stem, "{}: id must match the file name", path.display());
         let severity = match field("severity").as_str() {
             "critical" => "Critical",
@@ -57,13 +62,14 @@ fn main() {
                 "compose" => "Compose",
                 "package" => "Package",
                 "source" => "Source",
+                "dependabot" => "Dependabot",
                 other => panic!("{}: unknown kind {other}", path.display()),
             };
             write!(kinds_rs, "FileKind::{variant},").unwrap();
         }
         writeln!(
             out,
-            "    RuleDoc {{ id: {id:?}, severity: Severity::{severity}, title: {title:?}, kinds: &[{kinds_rs}], body: {body:?} }},",
+            "    RuleDoc {{ id: {id:?}, severity: Severity::{severity}, title: {title:?}, kinds: &[{kinds_rs}], pedantic: {pedantic}, body: {body:?} }},",
             title = field("title"),
             body = body.trim(),
         )

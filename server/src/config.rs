@@ -7,6 +7,10 @@
 //!   config file `$XDG_CONFIG_HOME/chainwarden/config.toml`, user-level editor settings) are the
 //!   only ones that may turn the network on or name an endpoint that receives credentials.
 //!
+//! A policy (`[policy] allow/deny`) and `pedantic = true` only add findings, so a repository's
+//! file may set them, and so may the user config file (the two are combined, see
+//! [`Config::apply_user`]).
+//!
 //! A repository file that tries to widen is not an error: the key is ignored and reported once
 //! as a [`ConfigWarning`].
 
@@ -44,6 +48,88 @@ pub struct Config {
     /// `[paths] test-data = true`: analyse compose files, Dockerfiles and package.json under
     /// test-data folders too ([`crate::kind::is_test_data`]); the shells skip them otherwise.
     pub test_data: bool,
+    /// The pedantic tier of rules is on (`pedantic = true`, `--pedantic`, the editor setting).
+    pub pedantic: bool,
+    /// Which actions a workflow may use (`[policy]`): read by `forbidden-action`.
+    pub policy: Policy,
+}
+
+/// `[policy] allow = [...]` / `deny = [...]`: patterns of `owner/repo[/path]` with `*` for one
+/// path segment (`actions/*`, `docker/*`, `github/codeql-action/*`). With `allow`, every action
+/// that matches no allow pattern is forbidden; `deny` forbids what it matches (and wins over
+/// `allow`). No patterns: no policy, nothing is forbidden.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub allow: Option<Vec<String>>,
+    pub deny: Vec<String>,
+}
+
+impl Policy {
+    pub fn is_empty(&self) -> bool {
+        self.allow.is_none() && self.deny.is_empty()
+    }
+
+    /// How `action` (`owner/repo[/path]`) breaks the policy; `None` when it may be used.
+    pub fn violation(&self, action: &str) -> Option<PolicyViolation> {
+        if let Some(p) = self.deny.iter().find(|p| policy_matches(p, action)) {
+            return Some(PolicyViolation::Denied(p.clone()));
+        }
+        match &self.allow {
+            Some(allow) if !allow.iter().any(|p| policy_matches(p, action)) => {
+                Some(PolicyViolation::NotAllowed)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How a `uses:` breaks the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyViolation {
+    /// It matches this `deny` pattern.
+    Denied(String),
+    /// An `allow` list exists and no pattern of it matches.
+    NotAllowed,
+}
+
+/// Whether policy pattern `pattern` matches `action` (`owner/repo[/path]`, any case). Each
+/// pattern segment matches one segment (`*` any); a pattern that ends before the action does
+/// matches everything under it (`owner/repo` covers `owner/repo/sub/path`), and a last `*`
+/// covers the rest.
+pub fn policy_matches(pattern: &str, action: &str) -> bool {
+    let pattern = pattern.trim().trim_end_matches('/');
+    let pat: Vec<&str> = pattern.split('/').collect();
+    let act: Vec<&str> = action.split('/').filter(|s| !s.is_empty()).collect();
+    if pat.len() > act.len() {
+        return false;
+    }
+    pat.iter().zip(&act).all(|(p, a)| segment_matches(p, a))
+}
+
+/// One path segment against a pattern segment with `*` wildcards (any case).
+fn segment_matches(pattern: &str, segment: &str) -> bool {
+    let (p, s) = (pattern.to_ascii_lowercase(), segment.to_ascii_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == s;
+    }
+    let mut rest = s.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
 }
 
 /// A key of a repository config that was ignored, with why (shown once, never fatal).
@@ -295,6 +381,17 @@ impl Config {
         if self.trusted_owners.is_empty() {
             self.trusted_owners = user.defaults.trusted_owners.clone();
         }
+        // These only add findings: either side may turn them on. Deny lists add up; the
+        // repository's allow list, when it has one, replaces the user's.
+        self.pedantic |= user.defaults.pedantic;
+        for p in &user.defaults.policy.deny {
+            if !self.policy.deny.contains(p) {
+                self.policy.deny.push(p.clone());
+            }
+        }
+        if self.policy.allow.is_none() {
+            self.policy.allow = user.defaults.policy.allow.clone();
+        }
         self.set_online(cli_online || user.online.unwrap_or(false));
         self.api_url = user.api_url.clone();
         self.osv_url = user.osv_url.clone();
@@ -423,6 +520,43 @@ impl Config {
                         ))?;
                     }
                 }
+                "pedantic" => {
+                    config.pedantic = value.as_bool().ok_or((
+                        locate("pedantic"),
+                        "`pedantic` must be true or false".to_string(),
+                    ))?;
+                }
+                "policy" => {
+                    let table = value
+                        .as_table()
+                        .ok_or((locate("policy"), "`policy` must be a table".to_string()))?;
+                    for (key, v) in table {
+                        let list = v
+                            .as_array()
+                            .and_then(|a| {
+                                a.iter()
+                                    .map(|i| i.as_str().map(|s| s.trim().to_string()))
+                                    .collect::<Option<Vec<_>>>()
+                            })
+                            .filter(|l| l.iter().all(|p| p.contains('/') || p == "*"))
+                            .ok_or((
+                                locate(key),
+                                format!(
+                                    "`{key}` must be a list of `owner/repo` patterns (`*` for any segment)"
+                                ),
+                            ))?;
+                        match key.as_str() {
+                            "allow" => config.policy.allow = Some(list),
+                            "deny" => config.policy.deny = list,
+                            other => {
+                                return Err((
+                                    locate(other),
+                                    format!("unknown key `{other}` in [policy]"),
+                                ))
+                            }
+                        }
+                    }
+                }
                 other => return Err((locate(other), format!("unknown section `{other}`"))),
             }
         }
@@ -441,5 +575,90 @@ impl Config {
 
     pub fn setting(&self, rule: &str) -> Option<RuleSetting> {
         self.rules.get(rule).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_patterns() {
+        assert!(policy_matches("actions/*", "actions/checkout"));
+        assert!(policy_matches("actions/*", "Actions/Cache/restore"));
+        assert!(!policy_matches("actions/*", "actionsx/checkout"));
+        assert!(policy_matches(
+            "github/codeql-action",
+            "github/codeql-action/init"
+        ));
+        assert!(!policy_matches(
+            "github/codeql-action/init",
+            "github/codeql-action"
+        ));
+        assert!(policy_matches(
+            "docker/setup-*",
+            "docker/setup-buildx-action"
+        ));
+        assert!(!policy_matches("docker/setup-*", "docker/login-action"));
+        assert!(policy_matches("*", "anyone/anything"));
+        let policy = Policy {
+            allow: Some(vec!["actions/*".into(), "tj-actions/*".into()]),
+            deny: vec!["tj-actions/changed-files".into()],
+        };
+        assert_eq!(policy.violation("actions/checkout"), None);
+        assert_eq!(
+            policy.violation("tj-actions/changed-files"),
+            Some(PolicyViolation::Denied("tj-actions/changed-files".into()))
+        );
+        assert_eq!(
+            policy.violation("evil/thing"),
+            Some(PolicyViolation::NotAllowed)
+        );
+        assert_eq!(Policy::default().violation("evil/thing"), None);
+    }
+
+    #[test]
+    fn a_repository_may_set_a_policy_and_pedantic_and_the_user_adds_to_them() {
+        let mut repo = Config::parse(
+            "pedantic = true\n[policy]\nallow = [\"actions/*\"]\ndeny = [\"actions/x\"]\n",
+        )
+        .unwrap();
+        assert!(repo.pedantic);
+        assert!(repo.warnings.is_empty());
+        assert_eq!(
+            repo.policy.allow.as_deref(),
+            Some(&["actions/*".to_string()][..])
+        );
+        let user = UserSettings {
+            defaults: Config::parse("[policy]\nallow = [\"mine/*\"]\ndeny = [\"bad/*\"]\n")
+                .unwrap(),
+            ..Default::default()
+        };
+        repo.apply_user(&user, false);
+        assert_eq!(repo.policy.deny, vec!["actions/x", "bad/*"]);
+        assert_eq!(
+            repo.policy.allow.as_deref(),
+            Some(&["actions/*".to_string()][..])
+        );
+
+        let mut plain = Config::parse("").unwrap();
+        let user = UserSettings {
+            defaults: Config::parse("pedantic = true\n[policy]\nallow = [\"mine/*\"]\n").unwrap(),
+            ..Default::default()
+        };
+        plain.apply_user(&user, false);
+        assert!(plain.pedantic);
+        assert_eq!(
+            plain.policy.allow.as_deref(),
+            Some(&["mine/*".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn bad_policy_and_pedantic_values_are_errors() {
+        assert!(Config::parse("pedantic = \"yes\"\n").is_err());
+        assert!(Config::parse("[policy]\nallow = \"actions/*\"\n").is_err());
+        assert!(Config::parse("[policy]\nallow = [\"checkout\"]\n").is_err());
+        assert!(Config::parse("[policy]\nrequire = [\"a/b\"]\n").is_err());
     }
 }

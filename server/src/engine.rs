@@ -49,6 +49,10 @@ pub fn analyze(doc: &Document, syntax: &Syntax, facts: &Facts, config: &Config) 
     let mut findings = Vec::new();
     crate::rules::check(&ctx, &mut findings);
     findings.retain_mut(|f| {
+        // The pedantic tier (SPEC §7.4) is reported only when asked for.
+        if !config.pedantic && crate::rules::is_pedantic(f.rule) {
+            return false;
+        }
         match config.setting(f.rule) {
             Some(RuleSetting::Off) => return false,
             Some(RuleSetting::Severity(s)) => f.severity = s,

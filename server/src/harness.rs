@@ -21,6 +21,7 @@ pub fn path_for(kind: FileKind) -> &'static Path {
         FileKind::Compose => "docker-compose.yml",
         FileKind::Package => "package.json",
         FileKind::Source => "src/index.ts",
+        FileKind::Dependabot => ".github/dependabot.yml",
     })
 }
 

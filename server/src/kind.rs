@@ -10,6 +10,8 @@ pub enum FileKind {
     Compose,
     Package,
     Source,
+    /// `.github/dependabot.yml` / `.yaml` (SPEC §7.3).
+    Dependabot,
 }
 
 impl FileKind {
@@ -21,6 +23,7 @@ impl FileKind {
             FileKind::Compose => "compose",
             FileKind::Package => "package",
             FileKind::Source => "source",
+            FileKind::Dependabot => "dependabot",
         }
     }
 
@@ -28,7 +31,7 @@ impl FileKind {
     pub fn is_yaml(self) -> bool {
         matches!(
             self,
-            FileKind::Workflow | FileKind::Action | FileKind::Compose
+            FileKind::Workflow | FileKind::Action | FileKind::Compose | FileKind::Dependabot
         )
     }
 }
@@ -54,6 +57,11 @@ pub fn detect(path: &Path) -> Option<FileKind> {
             .any(|w| w[0] == ".github" && w[1] == "workflows");
         if under_workflows {
             return Some(FileKind::Workflow);
+        }
+        if (lower == "dependabot.yml" || lower == "dependabot.yaml")
+            && dirs.last().is_some_and(|d| *d == ".github")
+        {
+            return Some(FileKind::Dependabot);
         }
         if lower == "action.yml" || lower == "action.yaml" {
             return Some(FileKind::Action);
@@ -181,6 +189,16 @@ mod tests {
         assert_eq!(k("dist/index.js"), None);
         assert_eq!(k("types.d.ts"), None);
         assert_eq!(k("config.yml"), None);
+        assert_eq!(k(".github/dependabot.yml"), Some(FileKind::Dependabot));
+        assert_eq!(
+            k("repo/.github/dependabot.yaml"),
+            Some(FileKind::Dependabot)
+        );
+        assert_eq!(k("dependabot.yml"), None);
+        assert_eq!(
+            k(".github/workflows/dependabot.yml"),
+            Some(FileKind::Workflow)
+        );
         assert_eq!(k("README.md"), None);
     }
 

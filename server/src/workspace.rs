@@ -92,6 +92,9 @@ pub struct Facts {
     /// For workflows under `<repo>/.github/workflows/`: what `<repo>/package.json` and
     /// `<repo>/pnpm-workspace.yaml` say about installs; `None` when neither exists.
     pub repo_package: Option<RepoPackage>,
+    /// For `.github/dependabot.yml`: how the repository's workflows pin their actions; `None`
+    /// when the file is not in a `<repo>/.github/` layout.
+    pub actions_pinning: Option<ActionsPinning>,
     /// Files these facts were read from: when one changes, gather again (language server).
     pub depends_on: Vec<PathBuf>,
     /// Tag → commit knowledge beyond the built-in table (the online resolver's cache), filled
@@ -147,6 +150,54 @@ pub fn major_of(spec: &str) -> Option<u32> {
     (!at_least || major >= 10).then_some(major)
 }
 
+/// How the workflows of a repository (`.github/workflows/**/*.yml|yaml`) refer to actions:
+/// `owner/repo[/path]@ref` references counted by a line scan (local `./` and `docker://` refs
+/// are not counted).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActionsPinning {
+    /// References whose ref is a full 40-hex commit SHA.
+    pub sha_pinned: usize,
+    /// Every repository reference.
+    pub total: usize,
+}
+
+impl ActionsPinning {
+    /// The repository pins actions by SHA: at least one reference is SHA-pinned. One is enough:
+    /// each such pin stays on its commit until something moves it, so a single pin already
+    /// needs Dependabot's `github-actions` updates to receive fixes.
+    pub fn pins_by_sha(&self) -> bool {
+        self.sha_pinned > 0
+    }
+
+    /// Count the repository action references in one workflow's text.
+    pub fn add_workflow(&mut self, text: &str) {
+        for line in text.lines() {
+            let t = line.trim_start().trim_start_matches("- ").trim_start();
+            let Some(rest) = t.strip_prefix("uses:") else {
+                continue;
+            };
+            let value = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+            let value = value
+                .split([' ', '\t', '#', '"', '\''])
+                .next()
+                .unwrap_or("");
+            if value.starts_with('.') || value.starts_with("docker://") || value.contains("${{") {
+                continue;
+            }
+            let Some((action, git_ref)) = value.rsplit_once('@') else {
+                continue;
+            };
+            if !action.contains('/') {
+                continue;
+            }
+            self.total += 1;
+            if crate::model::workflow::is_full_sha(git_ref) {
+                self.sha_pinned += 1;
+            }
+        }
+    }
+}
+
 impl Facts {
     /// Some lockfile covers this package.json: beside it or at its workspace root.
     pub fn has_lockfile(&self) -> bool {
@@ -174,6 +225,11 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
         if path.file_name().is_some_and(|n| n == "package.json") {
             gather_package(dir, &mut facts);
         }
+        if let Some(repo) = dependabot_repo_root(path) {
+            let workflows = repo.join(".github").join("workflows");
+            facts.actions_pinning = Some(actions_pinning(&workflows));
+            facts.depends_on.push(workflows);
+        }
         if let Some(repo) = workflow_repo_root(dir) {
             let manifest = repo.join("package.json");
             facts.package_publish_provenance = package_sets_provenance(&manifest);
@@ -197,6 +253,41 @@ pub fn gather(path: &Path, root: Option<&Path>) -> Facts {
         facts.depends_on.push(npmrc);
     }
     facts
+}
+
+/// `<repo>` for `<repo>/.github/dependabot.yml` (or `.yaml`).
+fn dependabot_repo_root(path: &Path) -> Option<&Path> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name != "dependabot.yml" && name != "dependabot.yaml" {
+        return None;
+    }
+    let github = path.parent()?;
+    if github.file_name()? != ".github" {
+        return None;
+    }
+    Some(github.parent().unwrap_or(Path::new("")))
+}
+
+/// Scan every workflow under `dir` (any depth, as [`crate::kind::detect`] counts them).
+fn actions_pinning(dir: &Path) -> ActionsPinning {
+    let mut pinning = ActionsPinning::default();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                if let Ok(text) = std::fs::read_to_string(&p) {
+                    pinning.add_workflow(&text);
+                }
+            }
+        }
+    }
+    pinning
 }
 
 /// `<repo>` for a folder `<repo>/.github/workflows[/…]`, or `<repo>/.github/actions/…` (a
@@ -662,6 +753,28 @@ mod tests {
         assert!(facts.package_publish_provenance);
         assert!(facts.depends_on.contains(&root.join("package.json")));
         assert!(!gather(&root.join("package.json"), None).package_publish_provenance);
+    }
+
+    #[test]
+    fn dependabot_files_see_how_workflows_pin() {
+        let tmp = tempfile::tempdir().unwrap();
+        let wf = tmp.path().join(".github/workflows");
+        std::fs::create_dir_all(&wf).unwrap();
+        let dependabot = tmp.path().join(".github/dependabot.yml");
+        std::fs::write(&dependabot, "version: 2\n").unwrap();
+        assert_eq!(
+            gather(&dependabot, None).actions_pinning,
+            Some(ActionsPinning::default())
+        );
+        std::fs::write(
+            wf.join("ci.yml"),
+            "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: \"actions/cache@0123456789abcdef0123456789abcdef01234567\" # v4\n      - uses: ./local\n      - uses: docker://alpine@sha256:00\n",
+        )
+        .unwrap();
+        let p = gather(&dependabot, None).actions_pinning.unwrap();
+        assert_eq!((p.sha_pinned, p.total), (1, 2));
+        assert!(p.pins_by_sha());
+        assert_eq!(gather(&wf.join("ci.yml"), None).actions_pinning, None);
     }
 
     #[test]

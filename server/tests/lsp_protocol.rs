@@ -1584,3 +1584,82 @@ fn the_server_never_shows_a_secret() {
     }
     lsp.shutdown();
 }
+
+/// SPEC §7.4 and §7.3 in the language server: `chainwarden.pedantic` turns the pedantic tier on
+/// (answered to `workspace/configuration`); a repository's dependabot.yml is analysed by the
+/// workspace scan and checked again when a workflow on disk starts pinning by SHA.
+#[test]
+fn pedantic_setting_and_dependabot_files() {
+    const ANONYMOUS: &str = "on: push\npermissions:\n  contents: read\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n";
+    for pedantic in [false, true] {
+        let mut lsp = Lsp::start(Options {
+            settings: json!({ "pedantic": pedantic }),
+            ..Options::default()
+        });
+        lsp.open(WF_URI, 1, ANONYMOUS);
+        lsp.diagnostics(WF_URI, 1);
+        // Analysed again after the configuration answer has surely arrived.
+        lsp.change(WF_URI, 2, json!([{ "text": ANONYMOUS }]));
+        let rules = rules_of(&lsp.diagnostics(WF_URI, 2));
+        assert_eq!(
+            rules.contains(&"anonymous-definition".to_string()),
+            pedantic,
+            "pedantic = {pedantic}: {rules:?}"
+        );
+        lsp.shutdown();
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let wf = root.join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    let tagged = "on: push\npermissions:\n  contents: read\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n";
+    std::fs::write(wf.join("ci.yml"), tagged).unwrap();
+    std::fs::write(
+        root.join(".github/dependabot.yml"),
+        "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    schedule:\n      interval: weekly\n",
+    )
+    .unwrap();
+    let root_str = root.to_str().unwrap().to_string();
+    let mut lsp = Lsp::start(Options {
+        root: Some(root_str.clone()),
+        ..Options::default()
+    });
+    let dependabot_uri = format!("file://{root_str}/.github/dependabot.yml");
+    let first = lsp.wait_for("diagnostics for dependabot.yml", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == dependabot_uri.as_str()
+    });
+    let rules = rules_of(first["params"]["diagnostics"].as_array().unwrap());
+    assert_eq!(rules, vec!["dependabot-cooldown".to_string()]);
+
+    let pinned = tagged.replace(
+        "      - run: make\n",
+        "      - uses: actions/cache@0123456789abcdef0123456789abcdef01234567 # v4\n",
+    );
+    std::fs::write(wf.join("ci.yml"), pinned).unwrap();
+    let wf_uri = format!("file://{root_str}/.github/workflows/ci.yml");
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": wf_uri, "type": 2 }] }),
+    );
+    lsp.wait_for("dependabot.yml checked again", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == dependabot_uri.as_str()
+            && rules_of(m["params"]["diagnostics"].as_array().unwrap())
+                .contains(&"dependabot-no-actions-updates".to_string())
+    });
+
+    // Turning the setting on re-checks the files on disk too.
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "chainwarden": { "pedantic": true } } }),
+    );
+    lsp.wait_for("pedantic findings for the workflow on disk", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == wf_uri.as_str()
+            && rules_of(m["params"]["diagnostics"].as_array().unwrap())
+                .contains(&"anonymous-definition".to_string())
+    });
+    lsp.shutdown();
+}

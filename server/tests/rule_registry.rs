@@ -42,7 +42,47 @@ const SPEC_RULES: &[&str] = &[
     "known-vulnerable-action",
     "archived-action",
     "typosquat-action",
+    // SPEC §7.2 (hygiene rules)
+    "insecure-commands",
+    "self-hosted-runner-pr",
+    "overprovisioned-secrets",
+    "unredacted-secret",
+    "github-app-token-overscoped",
+    "obfuscated-reference",
+    "forbidden-action",
+    // SPEC §7.3
+    "dependabot-insecure-execution",
+    "dependabot-no-actions-updates",
+    "dependabot-cooldown",
+    // SPEC §7.4 (pedantic tier)
+    "adhoc-install",
+    "unpinned-tool",
+    "secrets-outside-environment",
+    "undocumented-permission",
+    "anonymous-definition",
 ];
+
+/// The pedantic tier of SPEC §7.4: off unless asked for.
+const PEDANTIC_RULES: &[&str] = &[
+    "adhoc-install",
+    "unpinned-tool",
+    "secrets-outside-environment",
+    "undocumented-permission",
+    "anonymous-definition",
+];
+
+#[test]
+fn exactly_the_spec_pedantic_rules_are_pedantic() {
+    let mut pedantic: Vec<&str> = chainwarden::rules::all()
+        .iter()
+        .filter(|d| d.pedantic)
+        .map(|d| d.id)
+        .collect();
+    pedantic.sort();
+    let mut want = PEDANTIC_RULES.to_vec();
+    want.sort();
+    assert_eq!(pedantic, want);
+}
 
 fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {

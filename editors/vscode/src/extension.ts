@@ -18,6 +18,7 @@ import {
 // and a compose file are both `yaml`, but only some YAML files are ours.
 export const FILE_PATTERNS: readonly string[] = [
   "**/.github/workflows/**/*.{yml,yaml}",
+  "**/.github/dependabot.{yml,yaml}",
   "**/action.{yml,yaml}",
   "**/{Dockerfile,Containerfile}",
   "**/*.Dockerfile",
@@ -92,7 +93,10 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     documentSelector,
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: { online: vscode.workspace.getConfiguration("chainwarden").get<boolean>("online", false) },
+    initializationOptions: {
+      online: vscode.workspace.getConfiguration("chainwarden").get<boolean>("online", false),
+      pedantic: vscode.workspace.getConfiguration("chainwarden").get<boolean>("pedantic", false),
+    },
     // The server pulls the `chainwarden` section with workspace/configuration; this makes the
     // client also tell it when that section changes.
     synchronize: { configurationSection: "chainwarden" },

@@ -14,6 +14,8 @@ pub struct Options {
     pub format: Format,
     pub fix: bool,
     pub online: bool,
+    /// `--pedantic`: the pedantic tier too.
+    pub pedantic: bool,
     pub fail_on: Severity,
     pub config: ConfigChoice,
 }
@@ -85,6 +87,7 @@ pub fn run(opts: Options) -> i32 {
     }
     let wanted_online = opts.online || user.online.unwrap_or(false);
     config.apply_user(&user, opts.online);
+    config.pedantic |= opts.pedantic;
     if wanted_online && !config.online {
         eprintln!("note: the repository's configuration turns online resolution off");
     }
@@ -227,7 +230,7 @@ fn describe_io_error(e: &std::io::Error) -> String {
 }
 
 /// What [`workspace::gather`] found for each folder, shared by the files in it (everything but
-/// package.json, whose facts are its own).
+/// package.json and dependabot.yml, whose facts are their own).
 #[derive(Default)]
 struct FactsByFolder(Mutex<std::collections::HashMap<PathBuf, workspace::Facts>>);
 
@@ -235,7 +238,8 @@ impl FactsByFolder {
     fn get(&self, path: &Path, root: &Path) -> workspace::Facts {
         let folder = path
             .parent()
-            .filter(|_| path.file_name() != Some("package.json".as_ref()));
+            .filter(|_| path.file_name() != Some("package.json".as_ref()))
+            .filter(|_| kind::detect(path) != Some(kind::FileKind::Dependabot));
         let Some(folder) = folder else {
             return workspace::gather(path, Some(root));
         };

@@ -85,6 +85,9 @@ enum Command {
         /// Resolve action tags over the network (GitHub API) when the built-in table lacks them.
         #[arg(long)]
         online: bool,
+        /// Also report the pedantic tier of rules (`chainwarden rules` marks them).
+        #[arg(long)]
+        pedantic: bool,
         /// Exit with 1 when a finding at or above this severity remains.
         #[arg(long, value_name = "SEVERITY", default_value = "low", ignore_case = true, value_parser = fail_on_values())]
         fail_on: String,
@@ -129,6 +132,7 @@ pub fn main() -> i32 {
             format,
             fix,
             online,
+            pedantic,
             fail_on,
             config,
             no_config,
@@ -144,6 +148,7 @@ pub fn main() -> i32 {
                 format,
                 fix,
                 online,
+                pedantic,
                 fail_on,
                 config: match (config, no_config) {
                     (Some(path), _) => check::ConfigChoice::File(path),
@@ -168,7 +173,16 @@ pub fn main() -> i32 {
         Command::Rules => {
             let list: String = crate::rules::all()
                 .iter()
-                .map(|d| format!("{:<34} {:<9} {}\n", d.id, d.severity.as_str(), d.title))
+                .map(|d| {
+                    let tier = if d.pedantic { "pedantic" } else { "" };
+                    format!(
+                        "{:<34} {:<9} {:<9} {}\n",
+                        d.id,
+                        d.severity.as_str(),
+                        tier,
+                        d.title
+                    )
+                })
                 .collect();
             print_stdout(&list);
             0

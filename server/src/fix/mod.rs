@@ -5,6 +5,7 @@ pub mod permissions;
 pub mod pin;
 pub mod safety;
 pub mod step_map;
+pub mod yaml_edit;
 
 use crate::finding::Edit;
 

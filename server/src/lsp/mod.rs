@@ -138,6 +138,18 @@ fn online_setting(value: &Value) -> Option<bool> {
     value.get("online").and_then(Value::as_bool)
 }
 
+/// `{"pedantic": bool}` from the `chainwarden` settings section: the pedantic tier of rules
+/// (SPEC §7.4). It can only turn the tier on: `false` leaves chainwarden.toml's choice.
+fn store_pedantic_setting(state: &State, value: &Value) -> bool {
+    let Some(pedantic) = value.get("pedantic").and_then(Value::as_bool) else {
+        return false;
+    };
+    if let Ok(mut p) = state.pedantic_override.write() {
+        *p = Some(pedantic);
+    }
+    true
+}
+
 async fn pull_configuration(state: &State) {
     if !state.negotiated().configuration {
         return;
@@ -152,6 +164,9 @@ async fn pull_configuration(state: &State) {
             let online = values.first().and_then(online_setting);
             if let (Some(online), Ok(mut o)) = (online, state.online_override.write()) {
                 *o = Some(online);
+            }
+            if let Some(v) = values.first() {
+                store_pedantic_setting(state, v);
             }
         }
         Err(e) => {
@@ -179,6 +194,9 @@ impl LanguageServer for Backend {
             .and_then(online_setting);
         if let (Some(online), Ok(mut o)) = (online, self.state.online_override.write()) {
             *o = Some(online);
+        }
+        if let Some(options) = params.initialization_options.as_ref() {
+            store_pedantic_setting(&self.state, options);
         }
         let encoding = match negotiated.encoding {
             Encoding::Utf8 => PositionEncodingKind::UTF8,
@@ -315,18 +333,30 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let pushed = params.settings.get("chainwarden").and_then(online_setting);
+        let pedantic_before = self.state.pedantic_override.read().ok().and_then(|p| *p);
+        let section = params.settings.get("chainwarden");
+        let pushed_pedantic = section.is_some_and(|v| store_pedantic_setting(&self.state, v));
+        let pushed = section.and_then(online_setting);
         match pushed {
             Some(online) => {
                 if let Ok(mut o) = self.state.online_override.write() {
                     *o = Some(online);
                 }
             }
-            None => pull_configuration(&self.state).await,
+            None if !pushed_pedantic => pull_configuration(&self.state).await,
+            None => {}
         }
         // The user's own config file may have changed too.
         self.state.load_configs().await;
         scan::refresh_all_open(&self.state).await;
+        // The pedantic tier changes the findings of files on disk too (the problems panel).
+        let pedantic_after = self.state.pedantic_override.read().ok().and_then(|p| *p);
+        if pedantic_before.unwrap_or(false) != pedantic_after.unwrap_or(false) {
+            let known: Vec<PathBuf> = self.state.known.iter().map(|e| e.key().clone()).collect();
+            for path in known {
+                self.state.refresh_disk(&path).await;
+            }
+        }
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {

@@ -17,6 +17,7 @@ use tower_lsp_server::ls_types::{
 /// Glob patterns of every file whose change can alter a finding.
 const WATCHED: &[&str] = &[
     "**/.github/workflows/**/*.{yml,yaml}",
+    "**/.github/dependabot.{yml,yaml}",
     "**/action.{yml,yaml}",
     "**/{docker-compose,compose}*.{yml,yaml}",
     "**/{Dockerfile,Containerfile,*.Dockerfile,*.dockerfile,Dockerfile.*,Dockerfile-*,Containerfile.*}",
@@ -182,8 +183,13 @@ pub async fn files_changed(state: Arc<State>, events: Vec<FileEvent>) {
             }
             continue;
         }
-        if kind::detect(&path).is_none() {
+        let Some(file_kind) = kind::detect(&path) else {
             continue;
+        };
+        // A workflow's pins decide `dependabot-no-actions-updates` in that repository's
+        // dependabot.yml: check it again (open or on disk).
+        if file_kind == kind::FileKind::Workflow {
+            refresh_dependabot_of(&state, &path).await;
         }
         if event.typ == FileChangeType::DELETED {
             state.known.remove(&path);
@@ -208,6 +214,31 @@ pub async fn files_changed(state: Arc<State>, events: Vec<FileEvent>) {
     }
     if reanalyse_open {
         refresh_all_open(&state).await;
+    }
+}
+
+/// Re-analyse the `.github/dependabot.yml` of the repository that holds workflow `path`.
+async fn refresh_dependabot_of(state: &Arc<State>, path: &Path) {
+    let Some(github) = path
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == ".github"))
+    else {
+        return;
+    };
+    for name in ["dependabot.yml", "dependabot.yaml"] {
+        let file = github.join(name);
+        let open: Vec<Uri> = state
+            .docs
+            .iter()
+            .filter(|d| d.path == file)
+            .map(|d| d.key().clone())
+            .collect();
+        for uri in &open {
+            state.refresh_open(uri).await;
+        }
+        if open.is_empty() && state.known.contains_key(&file) {
+            state.refresh_disk(&file).await;
+        }
     }
 }
 

@@ -91,6 +91,8 @@ pub struct State {
     pub config_errors: DashMap<PathBuf, ()>,
     /// `workspace/configuration` → `chainwarden.online` (a user-level editor setting).
     pub online_override: RwLock<Option<bool>>,
+    /// `chainwarden.pedantic` (editor setting): `Some(true)` turns the pedantic tier on.
+    pub pedantic_override: RwLock<Option<bool>>,
     /// The user's own settings (user config file, `CHAINWARDEN_*` variables), read at start
     /// and whenever the configuration changes. Only these and the editor setting may turn the
     /// network on; a workspace's chainwarden.toml may only turn it off.
@@ -112,6 +114,7 @@ impl State {
             configs: DashMap::new(),
             config_errors: DashMap::new(),
             online_override: RwLock::new(None),
+            pedantic_override: RwLock::new(None),
             user: RwLock::new(UserSettings::default()),
             known: DashMap::new(),
             panic_on: std::env::var(TEST_PANIC_ENV).ok().filter(|s| !s.is_empty()),
@@ -183,6 +186,10 @@ impl State {
         }
         if let Some(online) = self.online_override.read().ok().and_then(|o| *o) {
             config.set_online(online);
+        }
+        // The editor setting adds the pedantic tier; it never removes what a config turned on.
+        if self.pedantic_override.read().ok().and_then(|p| *p) == Some(true) {
+            config.pedantic = true;
         }
         config
     }

@@ -28,8 +28,10 @@ enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
-    /// Anything we cannot follow (indexing with an expression, `*` filters on values).
-    Opaque,
+    /// `a[b]` where it is not a context path with a literal key (`secrets[matrix.name]`).
+    Index(Box<Expr>, Box<Expr>),
+    /// `a.b` after a call or an index (`fromJSON(secrets.X).user`); `b` in lower case.
+    Member(Box<Expr>, String),
 }
 
 /// A context path, with the test [`context`] needs for every event done once at parse time.
@@ -208,26 +210,34 @@ impl Parser {
 
     fn postfix(&mut self) -> Option<Expr> {
         let mut e = self.primary()?;
-        while self.eat_op("[") {
-            let index = self.or()?;
-            if !self.eat_op("]") {
-                return None;
-            }
-            e = match (e, index) {
-                (Expr::Path(p), Expr::Str(k)) => {
-                    Expr::Path(ContextPath::new(format!("{}.{}", p.text, k.to_lowercase())))
+        loop {
+            if self.eat_op("[") {
+                let index = self.or()?;
+                if !self.eat_op("]") {
+                    return None;
                 }
-                _ => Expr::Opaque,
-            };
-            // `x['a'].b`: a dotted tail after an index.
+                e = match (e, index) {
+                    (Expr::Path(p), Expr::Str(k)) => {
+                        Expr::Path(ContextPath::new(format!("{}.{}", p.text, k.to_lowercase())))
+                    }
+                    (e, index) => Expr::Index(Box::new(e), Box::new(index)),
+                };
+                continue;
+            }
+            // `x['a'].b`, `fromJSON(x).b`: a dotted tail after an index or a call.
             if let Some(Tok::Ident(tail)) = self.toks.get(self.pos) {
-                if let (Some(rest), Expr::Path(p)) = (tail.strip_prefix('.'), &e) {
-                    e = Expr::Path(ContextPath::new(format!("{}.{rest}", p.text)));
+                if let Some(rest) = tail.strip_prefix('.') {
+                    let rest = rest.to_string();
                     self.pos += 1;
+                    e = match e {
+                        Expr::Path(p) => Expr::Path(ContextPath::new(format!("{}.{rest}", p.text))),
+                        other => Expr::Member(Box::new(other), rest),
+                    };
+                    continue;
                 }
             }
+            return Some(e);
         }
-        Some(e)
     }
 
     fn primary(&mut self) -> Option<Expr> {
@@ -503,7 +513,7 @@ fn eval<'a>(e: &'a Expr, event: &'a str) -> Val<'a> {
         Expr::Bool(b) => Val::Bool(*b),
         Expr::Null => Val::Null,
         Expr::Path(p) => context(p, event),
-        Expr::Opaque => Val::Unknown,
+        Expr::Index(..) | Expr::Member(..) => Val::Unknown,
         Expr::Not(x) => tri_val(eval(x, event).truthy().not()),
         Expr::And(a, b) => {
             // Only the truth value matters for `if:`.
@@ -643,7 +653,7 @@ fn literal_only(e: &Expr) -> bool {
     match e {
         Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) | Expr::Null => true,
         Expr::Not(_) | Expr::Cmp(..) => true,
-        Expr::Path(_) | Expr::Opaque => false,
+        Expr::Path(_) | Expr::Index(..) | Expr::Member(..) => false,
         Expr::And(_, b) => literal_only(b),
         Expr::Or(a, b) => literal_only(a) && literal_only(b),
         Expr::Call(name, args) => match name.as_str() {
@@ -653,6 +663,240 @@ fn literal_only(e: &Expr) -> bool {
             _ => false,
         },
     }
+}
+
+/// What an expression does with the `secrets` context, for the rules about how secrets are
+/// handed out (`overprovisioned-secrets`, `unredacted-secret`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretsAccess {
+    /// The whole context (`toJSON(secrets)`, `secrets` passed on as a value): every secret of
+    /// the repository, not only the ones the step needs.
+    WholeContext,
+    /// `secrets[<expression>]`: which secret is read is decided at run time, so every secret
+    /// must be made available.
+    DynamicIndex,
+    /// `fromJSON(secrets.NAME).field` (or `['field']`): a value cut out of a structured secret,
+    /// which the runner does not mask. `secret` in upper case; `field` as written (lower case),
+    /// `None` when the index is computed.
+    StructuredField {
+        secret: String,
+        field: Option<String>,
+    },
+}
+
+/// Whether a document may hold one of the [`SecretsAccess`] shapes at all: a cheap test on the
+/// whole text before any expression is parsed (most files have none).
+pub fn may_access_secrets_unusually(text: &str) -> bool {
+    static SHAPES: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\bsecrets\s*(?:\)|\[|,|\}\})|\bsecrets\s*$|fromjson\s*\(\s*secrets\s*\.",
+        )
+        .expect("valid regex")
+    });
+    SHAPES.is_match(text)
+}
+
+/// The uses of the `secrets` context in a `${{ }}` body (the text between the braces) that
+/// [`SecretsAccess`] describes. Empty when the text cannot be parsed.
+pub fn secrets_access(inner: &str) -> Vec<SecretsAccess> {
+    if !inner.to_ascii_lowercase().contains("secrets") {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    if let Some(e) = parse(inner) {
+        walk_secrets(&e, &mut out);
+    }
+    out
+}
+
+/// `fromJSON(secrets.NAME)` → `NAME` (upper case).
+fn structured_secret(e: &Expr) -> Option<String> {
+    let Expr::Call(name, args) = e else {
+        return None;
+    };
+    match (name.as_str(), args.as_slice()) {
+        ("fromjson", [Expr::Path(p)]) => {
+            let secret = p.text.strip_prefix("secrets.")?;
+            (!secret.contains('.')).then(|| secret.to_ascii_uppercase())
+        }
+        _ => None,
+    }
+}
+
+fn walk_secrets(e: &Expr, out: &mut Vec<SecretsAccess>) {
+    match e {
+        Expr::Path(p) if p.text == "secrets" => out.push(SecretsAccess::WholeContext),
+        Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) | Expr::Null | Expr::Path(_) => {}
+        Expr::Index(base, index) => {
+            if matches!(&**base, Expr::Path(p) if p.text == "secrets") {
+                out.push(SecretsAccess::DynamicIndex);
+            } else if let Some(secret) = structured_secret(base) {
+                let field = match &**index {
+                    Expr::Str(f) => Some(f.to_lowercase()),
+                    _ => None,
+                };
+                out.push(SecretsAccess::StructuredField { secret, field });
+            } else {
+                walk_secrets(base, out);
+            }
+            walk_secrets(index, out);
+        }
+        Expr::Member(base, field) => match structured_secret(base) {
+            Some(secret) => out.push(SecretsAccess::StructuredField {
+                secret,
+                field: Some(field.clone()),
+            }),
+            None => walk_secrets(base, out),
+        },
+        Expr::Call(_, args) => args.iter().for_each(|a| walk_secrets(a, out)),
+        Expr::Not(x) => walk_secrets(x, out),
+        Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) => {
+            walk_secrets(a, out);
+            walk_secrets(b, out);
+        }
+    }
+}
+
+/// Functions whose result depends only on their arguments.
+const PURE_FUNCTIONS: &[&str] = &[
+    "contains",
+    "startswith",
+    "endswith",
+    "format",
+    "join",
+    "tojson",
+    "fromjson",
+    "case",
+];
+
+/// Whether a `${{ }}` body (the text between the braces) is a constant: it reads no context and
+/// calls only functions of their arguments (`'x'`, `format('{0}', 'a')`, `'a' == 'a'`), so its
+/// value is fixed when the file is written. `Some(value)` then, with the value as GitHub would
+/// substitute it when it can be worked out here (literals, `format` of literals, `==`/`!=`/`!`
+/// of literals), else `Some(None)`. `None` when it is not a constant or cannot be parsed.
+pub fn constant(inner: &str) -> Option<Option<String>> {
+    if !may_be_constant(inner) {
+        return None;
+    }
+    let e = parse(inner)?;
+    is_constant(&e).then(|| fold(&e))
+}
+
+/// A cheap test before parsing, without allocating: outside string literals, every word of a
+/// constant is a function name (followed by `(`) or `true`/`false`/`null`; most expressions
+/// name a context (`github.ref`, `matrix.os`) and are not constants.
+fn may_be_constant(inner: &str) -> bool {
+    let b = inner.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => {
+                // Skip the string literal (`''` is an escaped quote, read as two literals).
+                i += 1;
+                while i < b.len() && b[i] != b'\'' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'-')) {
+                    i += 1;
+                }
+                let word = &inner[start..i];
+                let called = inner[i..].trim_start().starts_with('(');
+                let literal = ["true", "false", "null"]
+                    .iter()
+                    .any(|l| word.eq_ignore_ascii_case(l));
+                let pure = PURE_FUNCTIONS.iter().any(|f| word.eq_ignore_ascii_case(f));
+                if !(literal || (called && pure)) {
+                    return false;
+                }
+            }
+            c if c.is_ascii_digit() => {
+                // A number (`1`, `0x1F`, `1e3`): its letters are not words.
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    true
+}
+
+fn is_constant(e: &Expr) -> bool {
+    match e {
+        Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) | Expr::Null => true,
+        Expr::Path(_) => false,
+        Expr::Call(name, args) => {
+            PURE_FUNCTIONS.contains(&name.as_str()) && args.iter().all(is_constant)
+        }
+        Expr::Not(x) | Expr::Member(x, _) => is_constant(x),
+        Expr::Index(a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) => {
+            is_constant(a) && is_constant(b)
+        }
+    }
+}
+
+/// The text GitHub substitutes for a constant expression, when it is simple enough to compute.
+fn fold(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Str(s) => Some(s.clone()),
+        Expr::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{}", *n as i64)),
+        Expr::Num(n) => Some(n.to_string()),
+        Expr::Bool(b) => Some(b.to_string()),
+        Expr::Null => Some(String::new()),
+        Expr::Not(x) => {
+            let t = eval(x, "").truthy();
+            (t != Tri::Unknown).then(|| (t == Tri::False).to_string())
+        }
+        Expr::Cmp(op @ (CmpOp::Eq | CmpOp::Ne), a, b) => {
+            let t = eq(&eval(a, ""), &eval(b, ""));
+            let t = if *op == CmpOp::Ne { t.not() } else { t };
+            (t != Tri::Unknown).then(|| (t == Tri::True).to_string())
+        }
+        Expr::Call(name, args) if name == "format" => {
+            let (first, rest) = args.split_first()?;
+            let Expr::Str(template) = first else {
+                return None;
+            };
+            let values = rest.iter().map(fold).collect::<Option<Vec<_>>>()?;
+            format_template(template, &values)
+        }
+        _ => None,
+    }
+}
+
+/// `format('{0} {1}', a, b)`, with `{{`/`}}` for literal braces.
+fn format_template(template: &str, values: &[String]) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut digits = String::new();
+                for d in chars.by_ref() {
+                    if d == '}' {
+                        break;
+                    }
+                    digits.push(d);
+                }
+                out.push_str(values.get(digits.parse::<usize>().ok()?)?);
+            }
+            '}' => return None,
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -843,5 +1087,83 @@ mod tests {
         assert!(runs("github.run_attempt > 1", "pull_request"));
         assert!(!runs("0", "pull_request"));
         assert!(!runs("false", "push"));
+    }
+
+    #[test]
+    fn secrets_access_shapes() {
+        use SecretsAccess::*;
+        assert_eq!(secrets_access("toJSON(secrets)"), vec![WholeContext]);
+        assert_eq!(secrets_access("secrets[matrix.name]"), vec![DynamicIndex]);
+        assert_eq!(
+            secrets_access("secrets[format('{0}_TOKEN', inputs.env)]"),
+            vec![DynamicIndex]
+        );
+        assert!(secrets_access("secrets['NPM_TOKEN']").is_empty());
+        assert!(secrets_access("secrets.NPM_TOKEN").is_empty());
+        assert_eq!(
+            secrets_access("fromJSON(secrets.CREDS).password"),
+            vec![StructuredField {
+                secret: "CREDS".into(),
+                field: Some("password".into())
+            }]
+        );
+        assert_eq!(
+            secrets_access("fromJson(secrets.CREDS)['user']"),
+            vec![StructuredField {
+                secret: "CREDS".into(),
+                field: Some("user".into())
+            }]
+        );
+        assert!(secrets_access("fromJSON(secrets.CREDS)").is_empty());
+        assert!(secrets_access("github.event.secrets").is_empty());
+    }
+
+    #[test]
+    fn the_cheap_secrets_test_lets_every_shape_through() {
+        for text in [
+            "x: ${{ toJSON(secrets) }}",
+            "x: ${{ toJson( secrets ) }}",
+            "x: ${{ secrets[matrix.name] }}",
+            "x: ${{ format('{0}', secrets) }}",
+            "x: ${{ secrets }}",
+            "x: ${{ fromJSON(secrets.CREDS).user }}",
+        ] {
+            assert!(may_access_secrets_unusually(text), "{text}");
+            let inner = text
+                .trim_start_matches("x: ${{")
+                .trim_end_matches("}}")
+                .trim();
+            assert!(!secrets_access(inner).is_empty(), "{inner}");
+        }
+        assert!(!may_access_secrets_unusually(
+            "env:\n  A: ${{ secrets.NPM_TOKEN }}\n  B: ${{ github.token }}\n"
+        ));
+    }
+
+    #[test]
+    fn constants_and_their_values() {
+        assert_eq!(constant("'hello'"), Some(Some("hello".into())));
+        assert_eq!(constant("1"), Some(Some("1".into())));
+        assert_eq!(constant("false"), Some(Some("false".into())));
+        assert_eq!(
+            constant("format('{0}-{1}', 'a', 2)"),
+            Some(Some("a-2".into()))
+        );
+        assert_eq!(constant("'a' == 'A'"), Some(Some("true".into())));
+        assert_eq!(constant("'a' && 'b'"), Some(None));
+        assert_eq!(constant("github.ref"), None);
+        assert_eq!(constant("format('{0}', github.ref)"), None);
+        assert_eq!(constant("hashFiles('x')"), None);
+        assert_eq!(constant("always()"), None);
+        assert_eq!(constant(""), None);
+    }
+
+    #[test]
+    fn member_after_call_parses() {
+        assert!(!runs(
+            "fromJSON(needs.a.outputs.x).ok && github.event_name == 'push'",
+            "pull_request"
+        ));
+        assert!(runs("fromJSON(needs.a.outputs.x).ok", "pull_request"));
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod compose;
 pub mod contexts;
+pub mod dependabot;
 pub mod dockerfile;
 pub mod expr;
 pub mod job_facts;

@@ -482,6 +482,20 @@ pub fn expression_parts(doc: &str, span: Span) -> impl Iterator<Item = (&str, Sp
     })
 }
 
+/// Every `${{ … }}` in the values of a YAML document (keys excluded; an alias is read where its
+/// anchor is), in document order: the trimmed text inside the braces and the document span of
+/// the whole `${{ … }}`.
+pub fn document_expressions<'t>(doc: &YamlDoc, text: &'t str) -> Vec<(&'t str, Span)> {
+    let Some(root) = doc.root.as_ref() else {
+        return vec![];
+    };
+    root.all_scalars()
+        .into_iter()
+        .filter(|s| s.text.contains("${{"))
+        .flat_map(|s| expression_parts(text, s.content.clone()))
+        .collect()
+}
+
 impl Scalar {
     /// Every `${{ … }}` in this scalar, with document spans.
     pub fn expressions(&self, doc: &str) -> Vec<Expression> {

@@ -5,6 +5,7 @@
 //! (package.json), `source/` (JS/TS), `common/` (rules for every kind).
 
 pub mod common;
+pub mod dependabot;
 pub mod docker;
 pub mod package;
 pub mod source;
@@ -21,6 +22,8 @@ pub struct RuleDoc {
     pub severity: Severity,
     pub title: &'static str,
     pub kinds: &'static [FileKind],
+    /// In the pedantic tier (SPEC §7.4): reported only when pedantic mode is on.
+    pub pedantic: bool,
     /// Markdown: why it matters and how to fix it. Shown on hover and by `chainwarden explain`.
     pub body: &'static str,
 }
@@ -35,6 +38,11 @@ pub fn doc(id: &str) -> Option<&'static RuleDoc> {
     RULE_DOCS.iter().find(|d| d.id == id)
 }
 
+/// Whether rule `id` is in the pedantic tier (off unless pedantic mode is on).
+pub fn is_pedantic(id: &str) -> bool {
+    doc(id).is_some_and(|d| d.pedantic)
+}
+
 /// Run every rule that applies to the document's kind.
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     match ctx.doc.kind {
@@ -42,6 +50,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         FileKind::Dockerfile | FileKind::Compose => docker::check(ctx, out),
         FileKind::Package => package::check(ctx, out),
         FileKind::Source => source::check(ctx, out),
+        FileKind::Dependabot => dependabot::check(ctx, out),
     }
     common::check(ctx, out);
 }

@@ -31,7 +31,9 @@ pub fn parse(
     old_tree: Option<&tree_sitter::Tree>,
 ) -> Syntax {
     match kind {
-        FileKind::Workflow | FileKind::Action | FileKind::Compose => parse_yaml(kind, text, None),
+        FileKind::Workflow | FileKind::Action | FileKind::Compose | FileKind::Dependabot => {
+            parse_yaml(kind, text, None)
+        }
         FileKind::Dockerfile => Syntax::Dockerfile(dockerfile::parse(text)),
         FileKind::Package => Syntax::Json(json::parse(text)),
         FileKind::Source => Syntax::Js(js::parse(js::Dialect::for_path(path), text, old_tree)),

@@ -1,6 +1,6 @@
 -- chainwarden for Neovim: starts `chainwarden lsp` for the files it understands.
 --
---   require('chainwarden').setup({ cmd = { 'chainwarden', 'lsp' }, online = false })
+--   require('chainwarden').setup({ cmd = { 'chainwarden', 'lsp' }, online = false, pedantic = false })
 --
 -- Works on Neovim 0.8+ (vim.lsp.start) and on 0.7 (vim.lsp.start_client + buf_attach_client).
 local M = {}
@@ -10,6 +10,8 @@ M.defaults = {
   cmd = { 'chainwarden', 'lsp' },
   -- Allow network look-ups of action tags and image digests (sent as settings.chainwarden.online).
   online = false,
+  -- Also report the pedantic tier of rules (sent as settings.chainwarden.pedantic).
+  pedantic = false,
   -- Extra fields merged into the client config (capabilities, on_attach, handlers, ...).
   client = {},
 }
@@ -51,6 +53,9 @@ function M.kind_of(path)
   local lower = name:lower()
   if path:find('/%.github/workflows/') and (lower:match('%.ya?ml$')) then
     return 'workflow'
+  end
+  if (lower == 'dependabot.yml' or lower == 'dependabot.yaml') and path:find('/%.github/[^/]+$') then
+    return 'dependabot'
   end
   if lower == 'action.yml' or lower == 'action.yaml' then
     return 'action'
@@ -108,13 +113,14 @@ end
 
 local function client_config(root)
   local online = M.config.online and true or false
+  local pedantic = M.config.pedantic and true or false
   local config = {
     name = 'chainwarden',
     cmd = server_cmd(),
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
-    init_options = { online = online },
-    settings = { chainwarden = { online = online } },
+    init_options = { online = online, pedantic = pedantic },
+    settings = { chainwarden = { online = online, pedantic = pedantic } },
   }
   return vim.tbl_deep_extend('force', config, M.config.client or {})
 end

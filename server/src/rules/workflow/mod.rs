@@ -2,15 +2,22 @@
 //!
 //! The typed model ([`Workflow`]) is built once per analysis and handed to every rule.
 
+mod adhoc_install;
+mod anonymous_definition;
 mod archived_action;
 mod checkout_persist_credentials;
 mod dangerous_pull_request_target;
+mod forbidden_action;
+mod github_app_token_overscoped;
+mod insecure_commands;
 mod install_scripts_with_secrets;
 mod known_vulnerable_action;
 mod long_lived_ci_secrets;
 mod missing_sbom;
 mod npm_token_publish;
+mod obfuscated_reference;
 pub mod overpermissioned_workflow_token;
+mod overprovisioned_secrets;
 pub mod pin_comment_mismatch;
 mod producers;
 mod provenance_without_id_token;
@@ -21,12 +28,17 @@ mod secret_in_logs;
 mod secret_written_to_file;
 mod secrets_in_pr_workflow;
 mod secrets_inherit;
+mod secrets_outside_environment;
+mod self_hosted_runner_pr;
 mod template_injection;
 pub mod token_needs;
 mod trusted_publishing_npm_too_old;
 mod typosquat_action;
+mod undocumented_permission;
 pub mod unpinned_ci_actions;
 pub mod unpinned_image;
+mod unpinned_tool;
+mod unredacted_secret;
 mod unsigned_artifacts;
 mod unsigned_container_image;
 mod untrusted_publish_trigger;
@@ -54,6 +66,22 @@ const RULES: &[WorkflowRule] = &[
     known_vulnerable_action::check,
     archived_action::check,
     typosquat_action::check,
+    insecure_commands::check,
+    overprovisioned_secrets::check,
+    unredacted_secret::check,
+    github_app_token_overscoped::check,
+    obfuscated_reference::check,
+    forbidden_action::check,
+];
+
+/// The pedantic tier (SPEC §7.4): run only when pedantic mode is on (the engine also drops
+/// their findings otherwise).
+const PEDANTIC_RULES: &[WorkflowRule] = &[
+    adhoc_install::check,
+    unpinned_tool::check,
+    secrets_outside_environment::check,
+    undocumented_permission::check,
+    anonymous_definition::check,
 ];
 
 /// A workflow rule that also reads the shared job/step facts ([`WorkflowFacts`]).
@@ -75,6 +103,7 @@ const FACTS_RULES: &[FactsRule] = &[
     unsigned_artifacts::check,
     unsigned_container_image::check,
     untrusted_publish_trigger::check,
+    self_hosted_runner_pr::check,
 ];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -89,6 +118,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let wf = Workflow::from_yaml(kind, &doc, ctx.doc.text);
     for rule in RULES {
         rule(ctx, &wf, out);
+    }
+    if ctx.config.pedantic {
+        for rule in PEDANTIC_RULES {
+            rule(ctx, &wf, out);
+        }
     }
     if !FACTS_RULES.is_empty() {
         let facts = job_facts::build(&wf, ctx.doc.text);
@@ -111,8 +145,17 @@ mod tests {
     #[test]
     fn every_prefix_of_a_workflow_analyses_without_panic() {
         let text = "name: Release ✓\non:\n  push:\n    tags: ['v*']\n  workflow_dispatch:\n    inputs:\n      # später\njobs:\n  build:\n    runs-on: ubuntu-latest # ü\n    permissions: write-all\n    container: node:20\n    services:\n      db:\n        image: \"postgres:16\"\n    steps:\n      - uses: actions/checkout@v4 # v4 ünïcode\n      - {uses: actions/cache@v4, with: {path: x}}\n      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.2.2\n      - run: |\n          gh release create \"${{ github.ref_name }}\"\n          echo \"${{ secrets.NPM_TOKEN }}\" > .npmrc\n        env:\n          GH_TOKEN: ${{ github.token }}\n  call:\n    uses: ./.github/workflows/x.yml\n    secrets: inherit\n";
-        let (facts, config) = (Facts::default(), Config::default());
-        for kind in [FileKind::Workflow, FileKind::Action] {
+        let facts = Facts::default();
+        // Also with the pedantic tier and a policy on, so that every workflow rule runs.
+        let mut all_on =
+            Config::parse("pedantic = true\n[policy]\nallow = [\"actions/*\"]\n").expect("config");
+        all_on.pedantic = true;
+        for (kind, config) in [
+            (FileKind::Workflow, Config::default()),
+            (FileKind::Action, Config::default()),
+            (FileKind::Workflow, all_on.clone()),
+            (FileKind::Action, all_on),
+        ] {
             let mut end = 0;
             while end <= text.len() {
                 if text.is_char_boundary(end) {
