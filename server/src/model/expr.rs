@@ -65,8 +65,10 @@ enum CmpOp {
     Ge,
 }
 
+/// A token of an expression: a string literal (unquoted), a number, a name (lower case; context
+/// paths keep their dots) or an operator.
 #[derive(Clone, Debug, PartialEq)]
-enum Tok {
+pub enum Tok {
     Str(String),
     Num(f64),
     Ident(String),
@@ -74,10 +76,31 @@ enum Tok {
 }
 
 fn tokenize(s: &str) -> Option<Vec<Tok>> {
+    tokenize_spanned(s).map(|(toks, _)| toks)
+}
+
+/// The tokens of an expression with their byte ranges in `s`, for rules that point at one part of
+/// a condition or rewrite it. `None` when the text cannot be read.
+pub fn lex(s: &str) -> Option<Vec<(Tok, std::ops::Range<usize>)>> {
+    let (toks, spans) = tokenize_spanned(s)?;
+    Some(toks.into_iter().zip(spans).collect())
+}
+
+fn tokenize_spanned(s: &str) -> Option<(Vec<Tok>, Vec<std::ops::Range<usize>>)> {
     let b = s.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();
-    while i < b.len() {
+    let mut spans = Vec::new();
+    let mut tok_start = 0;
+    loop {
+        // Each pass pushes at most one token, which ends where the next pass starts.
+        if out.len() > spans.len() {
+            spans.push(tok_start..i);
+        }
+        if i >= b.len() {
+            break;
+        }
+        tok_start = i;
         let c = b[i];
         if c.is_ascii_whitespace() {
             i += 1;
@@ -147,7 +170,7 @@ fn tokenize(s: &str) -> Option<Vec<Tok>> {
         }
         return None;
     }
-    Some(out)
+    Some((out, spans))
 }
 
 struct Parser {
@@ -575,15 +598,31 @@ fn from_json_list(s: &str) -> Option<Val<'static>> {
 
 /// The expression text of an `if:` value: `${{ x }}` when it wraps the whole value, else the bare
 /// text. `None` when the value mixes text and `${{ }}` (a string, which is always truthy).
+///
+/// The runner splits a value holding `${{` into literal text and expressions; anything beside
+/// the one expression, even the newline a `|` block scalar keeps, makes the value a `format(…)`
+/// string. So the `${{ }}` form is matched on the exact text, and only a bare expression is
+/// trimmed.
 fn condition_text(raw: &str) -> Option<&str> {
-    let t = raw.trim();
-    if let Some(inner) = t.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
+    if let Some(inner) = raw.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
         if !inner.contains("${{") && !inner.contains("}}") {
             return Some(inner);
         }
         return None;
     }
+    let t = raw.trim();
     (!t.contains("${{")).then_some(t)
+}
+
+/// The expression an `if:` value (its decoded text) evaluates, as a slice of `raw`; `None` when
+/// the value is always true because it mixes `${{ }}` with other text (see [`condition_text`]).
+pub fn condition_expression(raw: &str) -> Option<&str> {
+    condition_text(raw)
+}
+
+/// Whether a `${{ }}` body (or a bare condition) parses as an expression.
+pub fn parses(inner: &str) -> bool {
+    parse(inner).is_some()
 }
 
 /// Truth of an `if:` condition when `event` started the run. `Tri::Unknown` when the condition
@@ -897,6 +936,155 @@ fn format_template(template: &str, values: &[String]) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Contexts naming who started a run, which an outsider can make equal to a bot's login (a bot
+/// re-running or updating their pull request), unlike the author of the pull request.
+const ACTOR_NAME_PATHS: &[&str] = &[
+    "github.actor",
+    "github.triggering_actor",
+    "github.event.sender.login",
+];
+const ACTOR_ID_PATHS: &[&str] = &["github.actor_id", "github.event.sender.id"];
+/// Account ids of well-known bots (dependabot[bot], renovate[bot], github-actions[bot]).
+const BOT_IDS: &[&str] = &["49699333", "29139614", "41898282"];
+
+/// One test in a condition that lets a run through because its actor is a bot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActorCheck {
+    /// The actor context, lower case as written (`github.actor`).
+    pub path: String,
+    /// The bot login or id it is compared with.
+    pub login: String,
+}
+
+/// The actor-is-a-bot tests of a condition (the text inside `${{ }}` or a bare `if:`) that
+/// grant: `github.actor == 'x[bot]'`, `contains(fromJSON('["x[bot]"]'), github.actor)`, and
+/// `!=` under a negation. Exclusions (`github.actor != 'x[bot]'`) are not listed.
+pub fn trusted_bot_actors(inner: &str) -> Vec<ActorCheck> {
+    let mut out = Vec::new();
+    if let Some(e) = parse(inner) {
+        walk_actor_checks(&e, true, &mut out);
+    }
+    out
+}
+
+fn bot_literal(path: &str, lit: &str) -> bool {
+    if ACTOR_NAME_PATHS.contains(&path) {
+        lit.to_ascii_lowercase().ends_with("[bot]")
+    } else {
+        ACTOR_ID_PATHS.contains(&path) && BOT_IDS.contains(&lit.trim())
+    }
+}
+
+fn walk_actor_checks(e: &Expr, positive: bool, out: &mut Vec<ActorCheck>) {
+    match e {
+        Expr::Not(x) => walk_actor_checks(x, !positive, out),
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            walk_actor_checks(a, positive, out);
+            walk_actor_checks(b, positive, out);
+        }
+        Expr::Cmp(op @ (CmpOp::Eq | CmpOp::Ne), a, b) => {
+            let grants = (*op == CmpOp::Eq) == positive;
+            let pair = match (&**a, &**b) {
+                (Expr::Path(p), Expr::Str(s)) | (Expr::Str(s), Expr::Path(p)) => {
+                    Some((p, s.clone()))
+                }
+                (Expr::Path(p), Expr::Num(n)) | (Expr::Num(n), Expr::Path(p)) => {
+                    Some((p, format!("{}", *n as i64)))
+                }
+                _ => None,
+            };
+            if let Some((p, lit)) = pair {
+                if grants && bot_literal(&p.text, &lit) {
+                    out.push(ActorCheck {
+                        path: p.text.clone(),
+                        login: lit,
+                    });
+                }
+            }
+        }
+        Expr::Call(name, args) if name == "contains" => {
+            if let [hay, Expr::Path(p)] = args.as_slice() {
+                let items: Vec<String> = match hay {
+                    Expr::Str(s) => s.split([' ', ',']).map(str::to_string).collect(),
+                    Expr::Call(f, a) if f == "fromjson" => match a.as_slice() {
+                        [Expr::Str(s)] => match from_json_list(s) {
+                            Some(Val::List(items)) => items,
+                            _ => vec![],
+                        },
+                        _ => vec![],
+                    },
+                    _ => vec![],
+                };
+                if positive {
+                    if let Some(login) = items.into_iter().find(|i| bot_literal(&p.text, i)) {
+                        out.push(ActorCheck {
+                            path: p.text.clone(),
+                            login,
+                        });
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod flow_rule_tests {
+    use super::*;
+
+    #[test]
+    fn actor_checks_that_grant() {
+        let paths = |c: &str| -> Vec<String> {
+            trusted_bot_actors(c).into_iter().map(|a| a.path).collect()
+        };
+        assert_eq!(
+            paths("github.actor == 'dependabot[bot]'"),
+            vec!["github.actor"]
+        );
+        assert_eq!(
+            paths("'renovate[bot]' == github.triggering_actor || github.event_name == 'push'"),
+            vec!["github.triggering_actor"]
+        );
+        assert_eq!(
+            paths("!(github.event.sender.login != 'dependabot[bot]')"),
+            vec!["github.event.sender.login"]
+        );
+        assert_eq!(
+            paths("contains(fromJSON('[\"dependabot[bot]\", \"x\"]'), github.actor)"),
+            vec!["github.actor"]
+        );
+        assert_eq!(
+            paths("github.actor_id == 49699333"),
+            vec!["github.actor_id"]
+        );
+        assert!(paths("github.actor != 'dependabot[bot]'").is_empty());
+        assert!(paths("github.actor == 'octocat'").is_empty());
+        assert!(paths("github.event.pull_request.user.login == 'dependabot[bot]'").is_empty());
+    }
+
+    #[test]
+    fn block_scalar_newline_makes_a_string() {
+        assert_eq!(condition_expression("${{ a }}"), Some(" a "));
+        assert_eq!(condition_expression("${{ a }}\n"), None);
+        assert_eq!(condition_expression("${{ a }} && ${{ b }}"), None);
+        assert_eq!(condition_expression(" a == 'b'\n"), Some("a == 'b'"));
+        assert!(can_run(
+            Some("${{ github.event_name == 'push' }}\n"),
+            "pull_request"
+        ));
+    }
+
+    #[test]
+    fn lexing_keeps_spans() {
+        let t = "contains('a b', github.ref)";
+        let toks = lex(t).unwrap();
+        assert_eq!(toks[2], (Tok::Str("a b".into()), 9..14));
+        assert_eq!(toks[4], (Tok::Ident("github.ref".into()), 16..26));
+        assert_eq!(toks[5].1, 26..27);
+    }
 }
 
 #[cfg(test)]
