@@ -50,6 +50,12 @@ const SPEC_RULES: &[&str] = &[
     "github-app-token-overscoped",
     "obfuscated-reference",
     "forbidden-action",
+    // SPEC §7.2 (flow rules)
+    "artifact-poisoning",
+    "cache-poisoning",
+    "spoofable-bot-condition",
+    "unsound-condition",
+    "unsound-contains",
     // SPEC §7.3
     "dependabot-insecure-execution",
     "dependabot-no-actions-updates",

@@ -719,7 +719,12 @@ pub(crate) fn block_scalar(span: Span, raw: &str) -> Scalar {
         ScalarStyle::Literal
     };
     let header_end = raw.find('\n').map(|i| i + 1).unwrap_or(raw.len());
-    let header = raw[..header_end].trim_end();
+    // The indicators end at the first space: a comment after them (`| # why`) is not read.
+    let header = raw[..header_end]
+        .split([' ', '\t', '#'])
+        .next()
+        .unwrap_or("")
+        .trim_end();
     let body = &raw[header_end..];
     let content = span.start + header_end..span.end;
     let explicit: Option<usize> = header
@@ -859,6 +864,15 @@ mod tests {
         let fold = root.get("fold").unwrap().as_scalar().unwrap();
         assert_eq!(fold.text, "a b\nc");
         assert_eq!(root.get_str("next"), Some("1"));
+    }
+
+    #[test]
+    fn a_comment_after_the_block_header_sets_no_indicator() {
+        // `-` and a digit in the comment are not chomping or indentation indicators.
+        let s = block_scalar(0..30, "| # strip-2 lines\n  a\n");
+        assert_eq!(s.text, "a\n");
+        let s = block_scalar(0..10, "|- # x\n  a\n");
+        assert_eq!(s.text, "a");
     }
 
     #[test]

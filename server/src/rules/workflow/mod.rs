@@ -6,6 +6,7 @@ mod adhoc_install;
 mod anonymous_definition;
 mod archived_action;
 mod checkout_persist_credentials;
+mod conditions;
 mod dangerous_pull_request_target;
 mod forbidden_action;
 mod github_app_token_overscoped;
@@ -30,6 +31,7 @@ mod secrets_in_pr_workflow;
 mod secrets_inherit;
 mod secrets_outside_environment;
 mod self_hosted_runner_pr;
+mod spoofable_bot_condition;
 mod template_injection;
 pub mod token_needs;
 mod trusted_publishing_npm_too_old;
@@ -41,6 +43,8 @@ mod unpinned_tool;
 mod unredacted_secret;
 mod unsigned_artifacts;
 mod unsigned_container_image;
+mod unsound_condition;
+mod unsound_contains;
 mod untrusted_publish_trigger;
 
 use crate::engine::Ctx;
@@ -72,6 +76,8 @@ const RULES: &[WorkflowRule] = &[
     github_app_token_overscoped::check,
     obfuscated_reference::check,
     forbidden_action::check,
+    unsound_condition::check,
+    unsound_contains::check,
 ];
 
 /// The pedantic tier (SPEC §7.4): run only when pedantic mode is on (the engine also drops
@@ -104,6 +110,7 @@ const FACTS_RULES: &[FactsRule] = &[
     unsigned_container_image::check,
     untrusted_publish_trigger::check,
     self_hosted_runner_pr::check,
+    spoofable_bot_condition::check,
 ];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
