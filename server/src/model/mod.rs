@@ -1,5 +1,6 @@
 //! Typed, span-carrying views over syntax trees.
 
+pub mod caching;
 pub mod compose;
 pub mod contexts;
 pub mod dependabot;

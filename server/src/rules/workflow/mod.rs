@@ -6,6 +6,7 @@ mod adhoc_install;
 mod anonymous_definition;
 mod archived_action;
 mod artifact_poisoning;
+mod cache_poisoning;
 mod checkout_persist_credentials;
 mod conditions;
 mod dangerous_pull_request_target;
@@ -97,6 +98,7 @@ pub type FactsRule = fn(&Ctx, &Workflow, &WorkflowFacts, &mut Vec<Finding>);
 /// Rules that read the job/step facts (built once, only when one of these runs).
 const FACTS_RULES: &[FactsRule] = &[
     artifact_poisoning::check,
+    cache_poisoning::check,
     dangerous_pull_request_target::check,
     install_scripts_with_secrets::check,
     long_lived_ci_secrets::check,

@@ -100,7 +100,7 @@ pub fn release_publishes(
 }
 
 /// Whether a release step attaches files (a release with only notes publishes nothing to sign).
-fn uploads_assets(text: &str, step: &Step, span: &Span) -> bool {
+pub(super) fn uploads_assets(text: &str, step: &Step, span: &Span) -> bool {
     let Some(action) = step.action() else {
         return run_uploads_assets(&text[span.clone()]);
     };
