@@ -1,9 +1,17 @@
-//! `dangerous-pull-request-target`: a privileged (`pull_request_target` / `workflow_run`)
-//! workflow checks out the untrusted head of a pull request.
+//! `dangerous-pull-request-target`: a privileged (`pull_request_target` / `workflow_run` /
+//! `issue_comment`) workflow checks out the untrusted head of a pull request.
+//!
+//! For `issue_comment` (a comment such as `/test` on a pull request) the head is named by
+//! `refs/pull/<n>/…`, fetched with `gh pr checkout`, or looked up by an earlier step: a
+//! github-script calling `pulls.get`, `gh pr view`/`gh api …/pulls/…`, or
+//! xt0rted/pull-request-comment-branch, whose outputs the checkout's `ref:` then reads. Each
+//! finding lists the later steps of the job that run the checked-out code (installs, builds,
+//! tests, local actions).
 
 use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::model::job_facts::WorkflowFacts;
+use crate::model::repo_code::runs_repository_code;
 use crate::model::workflow::{Job, Step, Workflow};
 use std::ops::Range;
 
@@ -15,6 +23,8 @@ enum Needs {
     PullRequestTarget,
     WorkflowRun,
     Either,
+    /// Any privileged trigger, `issue_comment` included.
+    Any,
 }
 
 /// Markers of the untrusted head inside a `ref:` / `repository:` value or a command (lower case).
@@ -39,7 +49,7 @@ const HEAD_REFS: &[(&str, Needs)] = &[
         "github.event.workflow_run.head_commit.id",
         Needs::WorkflowRun,
     ),
-    ("refs/pull/", Needs::Either),
+    ("refs/pull/", Needs::Any),
 ];
 
 const HEAD_REPOS: &[(&str, Needs)] = &[
@@ -60,6 +70,7 @@ fn applies(wf: &Workflow, needs: Needs) -> bool {
         Needs::PullRequestTarget => prt,
         Needs::WorkflowRun => run,
         Needs::Either => prt || run,
+        Needs::Any => prt || run || wf.has_event("issue_comment"),
     }
 }
 
@@ -79,15 +90,16 @@ fn names_marker(wf: &Workflow, value: &str, table: &[(&str, Needs)]) -> bool {
 }
 
 /// Events for which checking out the head is dangerous.
-const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run"];
+const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
 
 pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Finding>) {
-    if !applies(wf, Needs::Either) {
+    if !applies(wf, Needs::Any) {
         return;
     }
     let trigger = wf
         .event("pull_request_target")
         .or_else(|| wf.event("workflow_run"))
+        .or_else(|| wf.event("issue_comment"))
         .map(|e| e.span.clone());
     for jf in &facts.jobs {
         let Some(job) = jf.job else { continue };
@@ -97,10 +109,27 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
             .iter()
             .filter(|sf| sf.events.iter().any(|e| PRIVILEGED.contains(&e.as_str())))
         {
-            for (span, what) in head_checkouts(ctx.doc.text, wf, job, sf.step) {
+            let mut found = head_checkouts(ctx.doc.text, wf, job, sf.step);
+            if found.is_empty() {
+                found.extend(looked_up_head(wf, job, sf.step));
+            }
+            for (span, what) in found {
                 let mut f = Finding::new(ID, span, what);
                 if let Some(t) = &trigger {
                     f = f.related(t.clone(), "privileged trigger: secrets and a write token");
+                }
+                let at = job
+                    .steps
+                    .iter()
+                    .position(|s| std::ptr::eq(s, sf.step))
+                    .unwrap_or(job.steps.len());
+                for later in job.steps.iter().skip(at + 1) {
+                    if let Some(code) = runs_repository_code(ctx.doc.text, later) {
+                        f = f.related(
+                            code.span,
+                            format!("runs {} of the checked-out pull request", code.what),
+                        );
+                    }
                 }
                 out.push(f);
             }
@@ -164,7 +193,7 @@ fn run_checkouts(
         let hit = if let Some(p) = lower.find("gh pr checkout") {
             Some((p, "runs `gh pr checkout`"))
         } else if let Some(p) = lower.find("git fetch").filter(|_| {
-            (lower.contains(" pull/") || lower.contains("refs/pull/")) && applies(wf, Needs::Either)
+            (lower.contains(" pull/") || lower.contains("refs/pull/")) && applies(wf, Needs::Any)
         }) {
             Some((p, "fetches a pull request ref"))
         } else {
@@ -184,4 +213,74 @@ fn run_checkouts(
         }
     }
     out
+}
+
+/// A checkout whose `ref:` (or `repository:`) reads the output of an earlier step of the job that
+/// looked the pull request's head up: a github-script calling `pulls.get`, `gh pr view` or
+/// `gh api …/pulls/…` asking for the head, or xt0rted/pull-request-comment-branch.
+fn looked_up_head(wf: &Workflow, job: &Job, step: &Step) -> Option<(Range<usize>, String)> {
+    if step.action().as_deref() != Some("actions/checkout") || !applies(wf, Needs::Any) {
+        return None;
+    }
+    let r = step
+        .with_value("ref")
+        .or_else(|| step.with_value("repository"))?;
+    let lower = r.text.to_ascii_lowercase();
+    let id = lower
+        .split("steps.")
+        .nth(1)?
+        .split(".outputs")
+        .next()?
+        .trim()
+        .to_string();
+    let source = job
+        .steps
+        .iter()
+        .take_while(|s| !std::ptr::eq(*s, step))
+        .find(|s| s.id.is_some_and(|i| i.text.eq_ignore_ascii_case(&id)))?;
+    let looks_up = match source.action().as_deref() {
+        Some("actions/github-script") => source
+            .with_value("script")
+            .is_some_and(|v| v.text.contains("pulls.get")),
+        Some("xt0rted/pull-request-comment-branch") => true,
+        Some(_) => false,
+        None => source.run.is_some_and(|run| {
+            let t = run.text.to_ascii_lowercase();
+            (t.contains("gh pr view") && (t.contains("headrefoid") || t.contains("headrefname")))
+                || (t.contains("/pulls/") && (t.contains(".head.sha") || t.contains(".head.ref")))
+        }),
+    };
+    looks_up.then(|| {
+        (
+            r.span.clone(),
+            format!(
+                "job `{}` checks out the pull request head looked up by step `{id}` in a privileged workflow",
+                job.id
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{analyze_text, Document};
+    use crate::kind::FileKind;
+
+    #[test]
+    fn later_steps_that_run_the_checkout_are_related() {
+        let text = "on: issue_comment\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: refs/pull/${{ github.event.issue.number }}/merge\n      - run: echo hi\n      - run: npm ci\n      - uses: ./.github/actions/x\n";
+        let doc = Document {
+            path: std::path::Path::new(".github/workflows/c.yml"),
+            kind: FileKind::Workflow,
+            text,
+        };
+        let f = analyze_text(&doc, &Default::default(), &Config::default());
+        let f = f.iter().find(|f| f.rule == super::ID).expect("finding");
+        let related: Vec<&str> = f.related.iter().map(|r| &text[r.span.clone()]).collect();
+        assert_eq!(
+            related,
+            vec!["issue_comment", "npm ci", "./.github/actions/x"]
+        );
+    }
 }
