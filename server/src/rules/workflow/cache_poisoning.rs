@@ -39,6 +39,9 @@ fn publishes(text: &str, sf: &StepFacts) -> Option<(Span, String)> {
                 "release assets".into()
             }
             Act::Deploy => "a deployment".into(),
+            // Signing or attesting is done to what a job releases.
+            Act::Sign => "a signature of what it releases".into(),
+            Act::Attest { .. } => "an attestation of what it releases".into(),
             _ => return None,
         };
         Some((a.span.clone(), what))

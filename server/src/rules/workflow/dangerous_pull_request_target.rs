@@ -22,7 +22,6 @@ const ID: &str = "dangerous-pull-request-target";
 enum Needs {
     PullRequestTarget,
     WorkflowRun,
-    Either,
     /// Any privileged trigger, `issue_comment` included.
     Any,
 }
@@ -69,7 +68,6 @@ fn applies(wf: &Workflow, needs: Needs) -> bool {
     match needs {
         Needs::PullRequestTarget => prt,
         Needs::WorkflowRun => run,
-        Needs::Either => prt || run,
         Needs::Any => prt || run || wf.has_event("issue_comment"),
     }
 }
@@ -109,6 +107,15 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
             .iter()
             .filter(|sf| sf.events.iter().any(|e| PRIVILEGED.contains(&e.as_str())))
         {
+            // An earlier step that stops the job for outsiders guards everything after it.
+            if job
+                .steps
+                .iter()
+                .take_while(|s| !std::ptr::eq(*s, sf.step))
+                .any(is_authorization_gate)
+            {
+                continue;
+            }
             let mut found = head_checkouts(ctx.doc.text, wf, job, sf.step);
             if found.is_empty() {
                 found.extend(looked_up_head(wf, job, sf.step));
@@ -226,13 +233,12 @@ fn looked_up_head(wf: &Workflow, job: &Job, step: &Step) -> Option<(Range<usize>
         .with_value("ref")
         .or_else(|| step.with_value("repository"))?;
     let lower = r.text.to_ascii_lowercase();
-    let id = lower
-        .split("steps.")
-        .nth(1)?
-        .split(".outputs")
-        .next()?
-        .trim()
-        .to_string();
+    let (id, output) = lower.split("steps.").nth(1)?.split_once(".outputs")?;
+    let id = id.trim().to_string();
+    // `steps.pr.outputs.base`: the base branch is the repository's own code.
+    if output.contains("base") {
+        return None;
+    }
     let source = job
         .steps
         .iter()
@@ -283,4 +289,27 @@ mod tests {
             vec!["issue_comment", "npm ci", "./.github/actions/x"]
         );
     }
+}
+
+/// A github-script step that fails the job unless the commenter or author is trusted: it reads
+/// `author_association` or the account's permission and calls `core.setFailed` or throws.
+fn is_authorization_gate(step: &Step) -> bool {
+    if step.action().as_deref() != Some("actions/github-script") {
+        return false;
+    }
+    let Some(script) = step.with_value("script") else {
+        return false;
+    };
+    let t = script.text.as_str();
+    let checks = [
+        "author_association",
+        "getCollaboratorPermissionLevel",
+        "checkMembershipForUser",
+    ]
+    .iter()
+    .any(|m| t.contains(m));
+    let stops = ["setFailed", "throw ", "process.exit"]
+        .iter()
+        .any(|m| t.contains(m));
+    checks && stops
 }
