@@ -145,7 +145,7 @@ fn entry_on(
             let on = match e.mode {
                 Mode::AnyValue => !lower.is_empty() && lower != "false",
                 Mode::True if e.on_values.is_empty() => lower == "true",
-                Mode::True => e.on_values.iter().any(|o| *o == lower),
+                Mode::True => e.on_values.contains(&lower),
                 Mode::Contains => e.pattern.as_deref().is_some_and(|p| lower.contains(p)),
                 Mode::Disable => lower != "true",
             };

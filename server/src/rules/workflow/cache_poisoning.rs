@@ -58,8 +58,8 @@ fn publishing_jobs(text: &str, facts: &WorkflowFacts) -> Vec<Option<(usize, Span
             jf.steps
                 .iter()
                 .enumerate()
-                .filter_map(|(i, sf)| publishes(text, sf).map(|(s, w)| (i, s, w)))
-                .last()
+                .rev()
+                .find_map(|(i, sf)| publishes(text, sf).map(|(s, w)| (i, s, w)))
         })
         .collect()
 }

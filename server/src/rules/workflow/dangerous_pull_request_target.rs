@@ -267,6 +267,29 @@ fn looked_up_head(wf: &Workflow, job: &Job, step: &Step) -> Option<(Range<usize>
     })
 }
 
+/// A github-script step that fails the job unless the commenter or author is trusted: it reads
+/// `author_association` or the account's permission and calls `core.setFailed` or throws.
+fn is_authorization_gate(step: &Step) -> bool {
+    if step.action().as_deref() != Some("actions/github-script") {
+        return false;
+    }
+    let Some(script) = step.with_value("script") else {
+        return false;
+    };
+    let t = script.text.as_str();
+    let checks = [
+        "author_association",
+        "getCollaboratorPermissionLevel",
+        "checkMembershipForUser",
+    ]
+    .iter()
+    .any(|m| t.contains(m));
+    let stops = ["setFailed", "throw ", "process.exit"]
+        .iter()
+        .any(|m| t.contains(m));
+    checks && stops
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
@@ -289,27 +312,4 @@ mod tests {
             vec!["issue_comment", "npm ci", "./.github/actions/x"]
         );
     }
-}
-
-/// A github-script step that fails the job unless the commenter or author is trusted: it reads
-/// `author_association` or the account's permission and calls `core.setFailed` or throws.
-fn is_authorization_gate(step: &Step) -> bool {
-    if step.action().as_deref() != Some("actions/github-script") {
-        return false;
-    }
-    let Some(script) = step.with_value("script") else {
-        return false;
-    };
-    let t = script.text.as_str();
-    let checks = [
-        "author_association",
-        "getCollaboratorPermissionLevel",
-        "checkMembershipForUser",
-    ]
-    .iter()
-    .any(|m| t.contains(m));
-    let stops = ["setFailed", "throw ", "process.exit"]
-        .iter()
-        .any(|m| t.contains(m));
-    checks && stops
 }
