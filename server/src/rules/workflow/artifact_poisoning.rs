@@ -7,8 +7,9 @@
 //! Downloads of the triggering run: actions/download-artifact with a `run-id` taken from
 //! `github.event.workflow_run`, dawidd6/action-download-artifact (it looks runs up by workflow,
 //! branch or pull request, so a fork's run can match) unless its `event:` names a trusted event,
-//! and `gh run download` of the `workflow_run` id. A download of this run's own artifacts
-//! (no `run-id`) is not one.
+//! `gh run download` of the `workflow_run` id, and a github-script `downloadArtifact` of it
+//! (a zip: the finding is at the later `unzip` into the workspace root). A download of this
+//! run's own artifacts (no `run-id`) is not one.
 
 use crate::engine::Ctx;
 use crate::finding::{Finding, Fix, Span};
@@ -28,8 +29,11 @@ struct Download {
     what: String,
     /// Where the files land, normalised (`""` = the workspace root).
     dir: String,
-    /// The `with:` input that could move it (`path`), for the fix; `None` for commands.
+    /// A download action whose `path:` input the fix can set.
     action: bool,
+    /// The files arrive zipped (github-script `downloadArtifact`): they land where a later
+    /// `unzip` puts them.
+    zipped: bool,
 }
 
 /// `./dist/` → `dist`, the workspace → `""`; `${{ runner.temp }}` → `$RUNNER_TEMP`.
@@ -91,6 +95,7 @@ fn download(text: &str, sf: &StepFacts, wf: &Workflow) -> Option<Download> {
                     what: "actions/download-artifact of the triggering run".into(),
                     dir: path,
                     action: true,
+                    zipped: false,
                 });
             }
             "dawidd6/action-download-artifact" => {
@@ -105,6 +110,21 @@ fn download(text: &str, sf: &StepFacts, wf: &Workflow) -> Option<Download> {
                     what: "dawidd6/action-download-artifact".into(),
                     dir: path,
                     action: true,
+                    zipped: false,
+                });
+            }
+            // The REST API's artifact download: a zip that a later step extracts.
+            "actions/github-script"
+                if step.with_value("script").is_some_and(|v| {
+                    v.text.contains("downloadArtifact") && mentions_triggering_run(&v.text)
+                }) =>
+            {
+                return Some(Download {
+                    span: uses.raw.span.clone(),
+                    what: "a github-script `downloadArtifact` of the triggering run".into(),
+                    dir: String::new(),
+                    action: false,
+                    zipped: true,
                 });
             }
             _ => return None,
@@ -139,6 +159,7 @@ fn download(text: &str, sf: &StepFacts, wf: &Workflow) -> Option<Download> {
             what: "`gh run download` of the triggering run".into(),
             dir,
             action: false,
+            zipped: false,
         });
     }
     None
@@ -221,6 +242,10 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 continue;
             };
             let later = &jf.steps[i + 1..];
+            if dl.zipped {
+                check_unzips(text, &dl, later, out);
+                continue;
+            }
             if dl.dir.is_empty() {
                 let mut f = Finding::new(
                     ID,
@@ -266,25 +291,70 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 out.push(f);
                 continue;
             }
-            for l in later {
-                let (Some(run), Some(script)) = (l.step.run, l.step.script.as_ref()) else {
-                    continue;
-                };
-                let base = run.content.start;
-                for cmd in &script.commands {
-                    if let Some(what) = uses_files(text, base, cmd, &dl.dir) {
-                        out.push(
-                            Finding::new(
-                                ID,
-                                base + cmd.span.start..base + cmd.span.end,
-                                format!(
-                                    "a privileged job {what}: its files come from the triggering pull request run"
-                                ),
-                            )
-                            .related(dl.span.clone(), format!("downloaded by {}", dl.what)),
-                        );
+            check_uses(text, &dl, &dl.dir, later, out);
+        }
+    }
+}
+
+/// Later commands that run, source or read into the runner's files what is under `dir`.
+fn check_uses(text: &str, dl: &Download, dir: &str, later: &[StepFacts], out: &mut Vec<Finding>) {
+    for l in later {
+        let (Some(run), Some(script)) = (l.step.run, l.step.script.as_ref()) else {
+            continue;
+        };
+        let base = run.content.start;
+        for cmd in &script.commands {
+            if let Some(what) = uses_files(text, base, cmd, dir) {
+                out.push(
+                    Finding::new(
+                        ID,
+                        base + cmd.span.start..base + cmd.span.end,
+                        format!(
+                            "a privileged job {what}: its files come from the triggering pull request run"
+                        ),
+                    )
+                    .related(dl.span.clone(), format!("downloaded by {}", dl.what)),
+                );
+            }
+        }
+    }
+}
+
+/// After a zipped download: each later `unzip` into the workspace root is a finding (with the
+/// steps after it that run workspace code); one into a folder makes that folder the artifact's.
+fn check_unzips(text: &str, dl: &Download, later: &[StepFacts], out: &mut Vec<Finding>) {
+    for (k, l) in later.iter().enumerate() {
+        let (Some(run), Some(script)) = (l.step.run, l.step.script.as_ref()) else {
+            continue;
+        };
+        let base = run.content.start;
+        for cmd in &script.commands {
+            if cmd.program_name() != Some("unzip") {
+                continue;
+            }
+            let args = cmd.arg_values();
+            let dir = args
+                .iter()
+                .position(|a| *a == "-d")
+                .and_then(|i| args.get(i + 1))
+                .map(|d| normalise(d))
+                .or_else(|| l.step.working_directory.map(|w| normalise(&w.text)))
+                .unwrap_or_default();
+            if dir.is_empty() {
+                let mut f = Finding::new(
+                    ID,
+                    base + cmd.span.start..base + cmd.span.end,
+                    "`unzip` extracts the triggering run's artifact into the workspace root, over the checkout that later steps use",
+                )
+                .related(dl.span.clone(), format!("downloaded by {}", dl.what));
+                for after in &later[k + 1..] {
+                    if let Some(code) = runs_repository_code(text, after.step) {
+                        f = f.related(code.span, format!("runs {} from the workspace", code.what));
                     }
                 }
+                out.push(f);
+            } else {
+                check_uses(text, dl, &dir, &later[k..], out);
             }
         }
     }
