@@ -94,3 +94,10 @@ pub fn locate(text: &str, scalar: &Scalar, part: &str) -> Option<Span> {
     let start = scalar.content.start + at;
     Some(start..start + part.len())
 }
+
+/// `needle` (ASCII, lower case) occurs in `hay`, ignoring ASCII case, without allocating.
+pub fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}

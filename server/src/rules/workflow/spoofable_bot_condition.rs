@@ -37,8 +37,9 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
     let text = ctx.doc.text;
     for c in conditions::all(wf) {
         let raw = c.scalar.text.as_str();
-        let lower = raw.to_ascii_lowercase();
-        if !(lower.contains("actor") || lower.contains("sender")) {
+        if !(conditions::contains_ignore_case(raw, "actor")
+            || conditions::contains_ignore_case(raw, "sender"))
+        {
             continue;
         }
         let Some(jf) = facts.jobs.get(c.job_index) else {

@@ -165,7 +165,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
     let text = ctx.doc.text;
     for c in conditions::all(wf) {
         let raw = c.scalar.text.as_str();
-        if !raw.to_ascii_lowercase().contains("contains") {
+        if !conditions::contains_ignore_case(raw, "contains") {
             continue;
         }
         let Some(inner) = expr::condition_expression(raw) else {
