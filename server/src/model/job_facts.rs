@@ -804,6 +804,8 @@ fn classify_run(text: &str, run: &Scalar, sf: &StepFacts, out: &mut Vec<Activity
                 push(Act::Deploy)
             }
             "helm" if matches!(sub, "upgrade" | "install") => push(Act::Deploy),
+            // Builds the site and pushes it to the gh-pages branch.
+            "mkdocs" if sub == "gh-deploy" => push(Act::Deploy),
             "cosign" => match sub {
                 "sign" | "sign-blob" => push(Act::Sign),
                 "attest" | "attest-blob" => push(Act::Attest {
