@@ -20,6 +20,7 @@ struct Entry {
     on_values: Vec<String>,
     pattern: Option<String>,
     default_on_since: Option<u32>,
+    default_on_before: Option<u32>,
     #[serde(default)]
     unknown_version_on: bool,
     needs: Option<String>,
@@ -120,6 +121,28 @@ fn npm_package_manager(facts: &Facts) -> bool {
         .is_some_and(|pm| pm == "npm" || pm.starts_with("npm@"))
 }
 
+/// Whether the entry's `needs` holds for the repository.
+fn needs_hold(needs: Option<&str>, facts: &Facts) -> bool {
+    match needs {
+        Some("npm-package-manager") => npm_package_manager(facts),
+        Some("package-manager") => facts.repo_package.as_ref().is_some_and(|p| {
+            p.package_manager
+                .as_deref()
+                .is_some_and(|pm| !pm.is_empty())
+        }),
+        Some(_) => false,
+        None => true,
+    }
+}
+
+/// Whether a default that starts at `since` (and ends before `before`) holds for `major`.
+fn default_applies(since: u32, before: Option<u32>, major: Option<u32>, unknown_on: bool) -> bool {
+    match major {
+        Some(m) => m >= since && before.is_none_or(|b| m < b),
+        None => unknown_on,
+    }
+}
+
 /// Whether an entry's cache is on for the step, and why.
 fn entry_on(
     e: &Entry,
@@ -162,20 +185,11 @@ fn entry_on(
                 return Some(("restores unless `lookup-only`".into(), None));
             }
             let since = e.default_on_since?;
-            let version_on = match major {
-                Some(m) => m >= since,
-                None => e.unknown_version_on,
-            };
-            let needs_ok = match e.needs.as_deref() {
-                Some("npm-package-manager") => npm_package_manager(facts),
-                Some(_) => false,
-                None => true,
-            };
-            (version_on && needs_ok).then(|| {
+            let version_on =
+                default_applies(since, e.default_on_before, major, e.unknown_version_on);
+            (version_on && needs_hold(e.needs.as_deref(), facts)).then(|| {
                 let why = if e.needs.is_some() {
-                    format!(
-                        "on by default since v{since} (package.json names npm in `packageManager`)"
-                    )
+                    format!("on by default since v{since}: package.json has `packageManager`")
                 } else {
                     format!("on by default since v{since}")
                 };
@@ -207,12 +221,10 @@ pub fn restores_cache(step: &Step, facts: &Facts) -> Option<CacheRestore> {
                 // Would removing it switch on another entry's default (setup-node v5+)?
                 let other = entries.iter().find(|o| {
                     o.unless_input.as_deref() == Some(input.as_str())
-                        && o.default_on_since
-                            .is_some_and(|s| major.is_none_or(|m| m >= s))
-                        && match o.needs.as_deref() {
-                            Some("npm-package-manager") => npm_package_manager(facts),
-                            _ => true,
-                        }
+                        && o.default_on_since.is_some_and(|s| {
+                            major.is_none() || default_applies(s, o.default_on_before, major, true)
+                        })
+                        && needs_hold(o.needs.as_deref(), facts)
                 });
                 match other.and_then(|o| o.input.clone()) {
                     Some(o) => Some(TurnOff::ReplaceInput(input.clone(), o, "false")),
@@ -272,6 +284,16 @@ mod tests {
         assert!(restore("      - uses: actions/setup-node@v5\n", &npm).is_some());
         assert!(restore("      - uses: actions/setup-node@v5\n", &none).is_none());
         assert!(restore("      - uses: actions/setup-node@v4\n", &npm).is_none());
+        let pnpm = Facts {
+            repo_package: Some(RepoPackage {
+                package_manager: Some("pnpm@10.4.1".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert!(restore("      - uses: actions/setup-node@v5\n", &pnpm).is_some());
+        assert!(restore("      - uses: actions/setup-node@v6\n", &pnpm).is_none());
+        assert!(restore("      - uses: actions/setup-node@v6\n", &npm).is_some());
         assert!(restore(
             "      - uses: actions/setup-node@v5\n        with:\n          package-manager-cache: false\n",
             &npm
