@@ -115,7 +115,9 @@ impl State {
             config_errors: DashMap::new(),
             online_override: RwLock::new(None),
             pedantic_override: RwLock::new(None),
-            user: RwLock::new(UserSettings::default()),
+            // Read now, before any document can be analysed (the workspace scan reads it again
+            // and reports a broken user config file).
+            user: RwLock::new(UserSettings::load().0),
             known: DashMap::new(),
             panic_on: std::env::var(TEST_PANIC_ENV).ok().filter(|s| !s.is_empty()),
         }
