@@ -4,13 +4,20 @@ use crate::config::{Config, RuleSetting};
 use crate::finding::{Edit, Finding, Fix};
 use crate::fix::apply_edits;
 use crate::kind::FileKind;
+use crate::rules::common::file_not_analysed::Skipped;
 use crate::syntax::{self, Syntax};
 use crate::text::{line_span_at, LineIndex};
 use crate::workspace::Facts;
 use std::path::Path;
 
-/// Files larger than this get one "too large to analyse" finding instead of an analysis.
+/// The language server analyses open documents up to this size (it re-analyses on every
+/// keystroke); a larger one gets a `file-not-analysed` finding instead. `check` has its own,
+/// higher limit ([`CHECK_MAX_BYTES`]).
 pub const MAX_ANALYSED_BYTES: usize = 4 * 1024 * 1024;
+
+/// `chainwarden check` analyses files up to this size (a larger one gets a `file-not-analysed`
+/// finding). Far above any real workflow: it only guards against a stray huge file.
+pub const CHECK_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// One document to analyse.
 pub struct Document<'a> {
@@ -28,11 +35,9 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
 }
 
-/// Parse and analyse in one go (the CLI's path).
+/// Parse and analyse in one go (the CLI's path). Any size: the shells decide what they skip
+/// (see [`crate::rules::common::file_not_analysed`]).
 pub fn analyze_text(doc: &Document, facts: &Facts, config: &Config) -> Vec<Finding> {
-    if doc.text.len() > MAX_ANALYSED_BYTES {
-        return vec![];
-    }
     let syntax = syntax::parse(doc.kind, doc.path, doc.text, None);
     analyze(doc, &syntax, facts, config)
 }
@@ -61,6 +66,18 @@ pub fn analyze(doc: &Document, syntax: &Syntax, facts: &Facts, config: &Config) 
     });
     findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
     findings
+}
+
+/// The `file-not-analysed` finding for a file the shell skipped, graded or turned off by the
+/// config like any finding (inline comments cannot apply: the file was not read).
+pub fn skipped_finding(skipped: Skipped, config: &Config) -> Option<Finding> {
+    let mut f = skipped.finding();
+    match config.setting(f.rule) {
+        Some(RuleSetting::Off) => return None,
+        Some(RuleSetting::Severity(s)) => f.severity = s,
+        None => {}
+    }
+    Some(f)
 }
 
 const IGNORE_MARKER: &str = "chainwarden: ignore[";

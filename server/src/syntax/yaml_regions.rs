@@ -13,6 +13,7 @@
 
 use super::yaml::{self, Pair, YKind, YNode, YamlDoc};
 use super::yaml_fast;
+use super::yaml_recover::{self, YamlError};
 use crate::finding::Span;
 use crate::kind::FileKind;
 use std::collections::hash_map::DefaultHasher;
@@ -62,6 +63,15 @@ struct Region {
     /// The region parsed alone, spans relative to `span.start`; `None` when it did not read as
     /// the mapping (or, for an item, the sequence) that ends where the region ends.
     value: Option<Arc<YamlDoc>>,
+    /// A region that did not parse: its first error and the repaired text it was read from
+    /// (see [`yaml_recover`]), spans relative to `span.start`.
+    broken: Option<Arc<Broken>>,
+}
+
+/// What recovery made of a region that did not parse.
+struct Broken {
+    error: YamlError,
+    repaired: String,
 }
 
 /// A region the line scan found: where it is, its role and its indentation.
@@ -117,15 +127,57 @@ impl YamlSyntax {
             yaml_fast::read_region(&text, None, false)
                 .or_else(|| yaml_fast::read_region(&text, None, true))
         };
-        let value = Arc::new(fast().unwrap_or_else(|| yaml::parse_doc(&text)));
+        let (value, broken) = match fast() {
+            Some(doc) => (doc, None),
+            None => {
+                let tree = yaml::parse(&text, None);
+                match tree
+                    .root_node()
+                    .has_error()
+                    .then(|| yaml_recover::repair(&text, ""))
+                    .flatten()
+                {
+                    Some((repaired, error)) => (
+                        yaml::parse_doc(&repaired),
+                        Some(Arc::new(Broken { error, repaired })),
+                    ),
+                    None => (yaml::to_doc(&tree, &text), None),
+                }
+            }
+        };
         let regions = vec![Region {
             span: 0..text.len(),
             role: Role::Top,
             marker: None,
             hash: 0,
-            value: Some(value),
+            value: Some(Arc::new(value)),
+            broken,
         }];
         Self { text, regions }
+    }
+
+    /// The document's first syntax error, if it has one (spans into the whole text).
+    pub fn error(&self) -> Option<YamlError> {
+        self.regions.iter().find_map(|r| {
+            let b = r.broken.as_ref()?;
+            Some(b.error.shifted(r.span.start))
+        })
+    }
+
+    /// The text the value tree was read from: the document with every broken place repaired
+    /// (see [`yaml_recover`]); the document itself when it parses. Same length, same lines.
+    pub fn repaired_text(&self) -> std::borrow::Cow<'_, str> {
+        if self.regions.iter().all(|r| r.broken.is_none()) {
+            return std::borrow::Cow::Borrowed(&self.text);
+        }
+        let mut out = String::with_capacity(self.text.len());
+        for r in &self.regions {
+            match &r.broken {
+                Some(b) => out.push_str(&b.repaired),
+                None => out.push_str(&self.text[r.span.clone()]),
+            }
+        }
+        std::borrow::Cow::Owned(out)
     }
 
     pub fn text(&self) -> &str {
@@ -354,9 +406,12 @@ fn region(
 ) -> Region {
     let part = &text[span.clone()];
     let hash = hash_of(part);
-    let value = match reusable.and_then(|r| r.find(part, hash, role, marker)) {
-        Some(previous) => previous.value.clone(),
-        None => convert(part, role, marker).map(Arc::new),
+    let (value, broken) = match reusable.and_then(|r| r.find(part, hash, role, marker)) {
+        Some(previous) => (previous.value.clone(), previous.broken.clone()),
+        None => {
+            let (value, broken) = convert(part, role, marker);
+            (value.map(Arc::new), broken.map(Arc::new))
+        }
     };
     Region {
         span,
@@ -364,16 +419,40 @@ fn region(
         marker,
         hash,
         value,
+        broken,
     }
 }
 
 const END_MARKER: &str = "chainwarden-region-end";
 
 /// The region's value tree, or `None` when it is not a mapping (a sequence for an item) that
-/// ends at the region's end.
-fn convert(part: &str, role: Role, marker: Option<usize>) -> Option<YamlDoc> {
-    yaml_fast::read_region(part, marker, role == Role::Item)
-        .or_else(|| convert_with_tree_sitter(part, role, marker))
+/// ends at the region's end; for a region that does not parse, the tree of its repaired text.
+fn convert(part: &str, role: Role, marker: Option<usize>) -> (Option<YamlDoc>, Option<Broken>) {
+    if let Some(doc) = yaml_fast::read_region(part, marker, role == Role::Item) {
+        return (Some(doc), None);
+    }
+    let suffix = marker_line(role, marker);
+    let marked = format!("{part}{suffix}");
+    let tree = yaml::parse(&marked, None);
+    if !tree.root_node().has_error() {
+        return (fit_marked(&tree, &marked, part, role, marker), None);
+    }
+    match yaml_recover::repair(part, &suffix) {
+        Some((repaired, error)) => (
+            convert_with_tree_sitter(&repaired, role, marker),
+            Some(Broken { error, repaired }),
+        ),
+        None => (fit_marked(&tree, &marked, part, role, marker), None),
+    }
+}
+
+/// The end marker line a region is parsed with (none for the document's last region).
+fn marker_line(role: Role, marker: Option<usize>) -> String {
+    match marker {
+        None => String::new(),
+        Some(indent) if role == Role::Item => format!("{:indent$}- {END_MARKER}\n", ""),
+        Some(indent) => format!("{:indent$}{END_MARKER}:\n", ""),
+    }
 }
 
 /// [`convert`] by parsing the region with tree-sitter.
@@ -382,9 +461,22 @@ pub(super) fn convert_with_tree_sitter(
     role: Role,
     marker: Option<usize>,
 ) -> Option<YamlDoc> {
+    let marked = format!("{part}{}", marker_line(role, marker));
+    fit_marked(&yaml::parse(&marked, None), &marked, part, role, marker)
+}
+
+/// The value tree of a region parsed with its end marker (`tree` of `marked`), when it reads
+/// as its part.
+fn fit_marked(
+    tree: &tree_sitter::Tree,
+    marked: &str,
+    part: &str,
+    role: Role,
+    marker: Option<usize>,
+) -> Option<YamlDoc> {
     let item = role == Role::Item;
     let Some(indent) = marker else {
-        let doc = yaml::to_doc(&yaml::parse(part, None), part);
+        let doc = yaml::to_doc(tree, part);
         let root = doc.root.as_ref()?;
         let fits = if item {
             root.as_seq().is_some()
@@ -393,12 +485,7 @@ pub(super) fn convert_with_tree_sitter(
         };
         return fits.then_some(doc);
     };
-    let marked = if item {
-        format!("{part}{:indent$}- {END_MARKER}\n", "")
-    } else {
-        format!("{part}{:indent$}{END_MARKER}:\n", "")
-    };
-    let mut doc = yaml::to_doc(&yaml::parse(&marked, None), &marked);
+    let mut doc = yaml::to_doc(tree, marked);
     let root = doc.root.as_mut()?;
     // The marker must read as the root's own last entry, right where it was put.
     let end = match &mut root.kind {

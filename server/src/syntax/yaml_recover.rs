@@ -1,0 +1,469 @@
+//! Recovery from YAML syntax errors, so that the parts of a broken document that do parse keep
+//! their values at their own places.
+//!
+//! tree-sitter-yaml recovers from some errors well (a half-typed key, an unclosed `{`), but from
+//! others not at all: a quote that is never closed swallows the rest of the document into one
+//! ERROR node, and a document indented with tabs ends where the first tab is. [`repair`] gives a
+//! text of the same length in which the broken places are made harmless, and the first error:
+//!
+//! - a tab in a line's indentation: every tab in the indentation becomes a space (one byte for
+//!   one, so the structure of a consistently tab-indented file stays);
+//! - a quote or a flow collection (`{`, `[`) at the start of a value that does not close within
+//!   the lines that could continue it: it is blanked to the end of its line;
+//! - anything else: the line tree-sitter stumbled on is blanked.
+//!
+//! One repair per round, then the text is parsed again, until it parses cleanly or
+//! [`MAX_REPAIRS`] rounds are spent. Blanking replaces bytes with spaces and keeps line breaks,
+//! so every byte offset of the repaired text is the same place in the original text.
+
+use super::yaml;
+use crate::finding::Span;
+use crate::text::lines_at;
+
+/// What went wrong first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A tab character in a line's indentation.
+    TabIndent,
+    /// A `"` or `'` that is never closed.
+    UnclosedQuote,
+    /// A `{` or `[` that is never closed.
+    UnclosedFlow,
+    /// A line that does not read as YAML (a half-typed key, a stray value, bad indentation).
+    Other,
+}
+
+/// The first syntax error of a YAML text: where, and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    pub span: Span,
+    pub kind: ErrorKind,
+}
+
+impl YamlError {
+    pub fn shifted(&self, by: usize) -> YamlError {
+        YamlError {
+            span: self.span.start + by..self.span.end + by,
+            kind: self.kind,
+        }
+    }
+
+    /// A short description, for the finding's message (`text` is the document).
+    pub fn describe(&self, text: &str) -> String {
+        let at = text.get(self.span.clone()).unwrap_or("");
+        match self.kind {
+            ErrorKind::TabIndent => {
+                "a tab is used for indentation (YAML allows only spaces)".into()
+            }
+            ErrorKind::UnclosedQuote => format!("the quote `{at}` opened here is never closed"),
+            ErrorKind::UnclosedFlow => format!("the `{at}` opened here is never closed"),
+            ErrorKind::Other => "this line does not parse as YAML".into(),
+        }
+    }
+}
+
+/// Repairs tried on one text before recovery gives up (what is left broken stays as
+/// tree-sitter reads it).
+pub const MAX_REPAIRS: usize = 16;
+
+/// `part` (followed, for the parse, by `suffix`: a region's end marker line) repaired as the
+/// module describes, with its first error; `None` when it parses cleanly as it is.
+pub fn repair(part: &str, suffix: &str) -> Option<(String, YamlError)> {
+    let mut fixed = part.to_string();
+    let mut first: Option<YamlError> = None;
+    for _ in 0..MAX_REPAIRS {
+        let marked = format!("{fixed}{suffix}");
+        let tree = yaml::parse(&marked, None);
+        if !tree.root_node().has_error() {
+            break;
+        }
+        let Some(culprit) = first_suspect(&fixed).or_else(|| tree_culprit(&tree, &fixed)) else {
+            break;
+        };
+        first.get_or_insert_with(|| culprit.error.clone());
+        let before = fixed.clone();
+        match culprit.repair {
+            Repair::Detab => detab(&mut fixed),
+            Repair::Blank(span) => blank(&mut fixed, span),
+        }
+        if fixed == before {
+            break;
+        }
+    }
+    first.map(|e| (fixed, e))
+}
+
+struct Culprit {
+    error: YamlError,
+    repair: Repair,
+}
+
+enum Repair {
+    /// Turn every tab of every line's indentation into a space.
+    Detab,
+    /// Replace this span's characters with spaces.
+    Blank(Span),
+}
+
+fn detab(text: &mut String) {
+    let mut bytes = std::mem::take(text).into_bytes();
+    let mut at_line_start = true;
+    for b in bytes.iter_mut() {
+        match *b {
+            b'\n' => at_line_start = true,
+            b'\t' if at_line_start => *b = b' ',
+            b' ' | b'\r' => {}
+            _ => at_line_start = false,
+        }
+    }
+    *text = String::from_utf8(bytes).expect("only ASCII bytes were replaced");
+}
+
+fn blank(text: &mut String, span: Span) {
+    let end = span.end.min(text.len());
+    let start = span.start.min(end);
+    let spaces = " ".repeat(end - start);
+    // Whole characters only: the span starts at a token and ends at a line end.
+    if text.is_char_boundary(start) && text.is_char_boundary(end) {
+        text.replace_range(start..end, &spaces);
+    }
+}
+
+/// The first place a line scan finds suspicious: a tab in an indentation, or a quote or flow
+/// collection that does not close. Block scalars' content is skipped, and so are quoted scalars
+/// and flow collections that do close on a later line.
+fn first_suspect(text: &str) -> Option<Culprit> {
+    // Lines indented more than this are the content of a block scalar.
+    let mut block: Option<usize> = None;
+    // A quoted scalar or flow collection that spans lines ends here.
+    let mut skip_to = 0;
+    for (start, line) in lines_at(text) {
+        if start < skip_to {
+            continue;
+        }
+        let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let content = &line[ws..];
+        if content.is_empty() {
+            continue;
+        }
+        if let Some(parent) = block {
+            if ws > parent {
+                continue;
+            }
+            block = None;
+        }
+        if content.starts_with('#') {
+            continue;
+        }
+        if let Some(tab) = line[..ws].find('\t') {
+            return Some(Culprit {
+                error: YamlError {
+                    span: start + tab..start + tab + 1,
+                    kind: ErrorKind::TabIndent,
+                },
+                repair: Repair::Detab,
+            });
+        }
+        match scan_line(text, start, start + line.len(), ws) {
+            LineEnd::Done => {}
+            LineEnd::Block(parent) => block = Some(parent),
+            LineEnd::Continues(end) => skip_to = end,
+            LineEnd::Unclosed(c) => return Some(c),
+        }
+    }
+    None
+}
+
+enum LineEnd {
+    Done,
+    /// A block scalar starts: lines indented more than this are its content.
+    Block(usize),
+    /// A quoted scalar or flow collection closes on a later line, at this offset.
+    Continues(usize),
+    Unclosed(Culprit),
+}
+
+/// Read the nodes of one line (`text[start..end]`, indented by `ws`) as far as it matters: the
+/// indicators, keys and the start of each value.
+fn scan_line(text: &str, start: usize, end: usize, ws: usize) -> LineEnd {
+    let b = text.as_bytes();
+    let space_or_end = |i: usize| i >= end || matches!(b[i], b' ' | b'\t');
+    let mut i = start + ws;
+    // Where the node that a block scalar on this line would belong to starts.
+    let mut parent = ws;
+    loop {
+        while i < end && matches!(b[i], b' ' | b'\t') {
+            i += 1;
+        }
+        if i >= end {
+            return LineEnd::Done;
+        }
+        match b[i] {
+            b'#' => return LineEnd::Done,
+            b'-' | b'?' | b':' if space_or_end(i + 1) => {
+                if b[i] != b':' {
+                    parent = i - start;
+                }
+                i += 1;
+            }
+            // Anchors, tags and aliases: skip the token.
+            b'&' | b'!' | b'*' => {
+                while i < end && !matches!(b[i], b' ' | b'\t') {
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'' | b'{' | b'[') => {
+                let closed = if matches!(q, b'"' | b'\'') {
+                    close_quote(text, i, ws)
+                } else {
+                    close_flow(text, i, ws)
+                };
+                let Some(after) = closed else {
+                    let kind = if matches!(q, b'"' | b'\'') {
+                        ErrorKind::UnclosedQuote
+                    } else {
+                        ErrorKind::UnclosedFlow
+                    };
+                    return LineEnd::Unclosed(Culprit {
+                        error: YamlError {
+                            span: i..i + 1,
+                            kind,
+                        },
+                        repair: Repair::Blank(i..end),
+                    });
+                };
+                if after > end {
+                    return LineEnd::Continues(after);
+                }
+                // A quoted or flow key: its value follows the `:`.
+                let mut j = after;
+                while j < end && matches!(b[j], b' ' | b'\t') {
+                    j += 1;
+                }
+                if j < end && b[j] == b':' && space_or_end(j + 1) {
+                    parent = i - start;
+                    i = j + 1;
+                } else {
+                    return LineEnd::Done;
+                }
+            }
+            b'|' | b'>' => {
+                let header = &text[i + 1..end];
+                let indicators =
+                    header.trim_start_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+                let rest = indicators.trim_start_matches([' ', '\t']);
+                let is_header =
+                    rest.is_empty() || (rest.starts_with('#') && rest.len() < indicators.len());
+                return if is_header {
+                    LineEnd::Block(parent)
+                } else {
+                    LineEnd::Done
+                };
+            }
+            _ => {
+                // A plain scalar: a key when a `: ` (or a `:` at the end) follows on the line.
+                let key_start = i;
+                let mut j = i;
+                let mut colon = None;
+                while j < end {
+                    match b[j] {
+                        b':' if space_or_end(j + 1) => {
+                            colon = Some(j);
+                            break;
+                        }
+                        b'#' if j > key_start && matches!(b[j - 1], b' ' | b'\t') => break,
+                        _ => j += 1,
+                    }
+                }
+                let Some(colon) = colon else {
+                    return LineEnd::Done;
+                };
+                parent = key_start - start;
+                i = colon + 1;
+            }
+        }
+    }
+}
+
+/// Whether the line starting at `at` ends a multi-line node begun on a line indented by `ws`:
+/// a non-blank line indented no more than that.
+fn ends_continuation(text: &str, at: usize, ws: usize) -> bool {
+    let line = &text[at..];
+    let line = &line[..line.find('\n').unwrap_or(line.len())];
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    !line.trim().is_empty() && indent <= ws
+}
+
+/// The offset after the quote that closes the one at `i`, looking through the lines that could
+/// continue it (indented more than `ws`).
+fn close_quote(text: &str, i: usize, ws: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let q = b[i];
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' if q == b'"' => j += 2,
+            c if c == q => {
+                if q == b'\'' && b.get(j + 1) == Some(&b'\'') {
+                    j += 2;
+                } else {
+                    return Some(j + 1);
+                }
+            }
+            b'\n' => {
+                if ends_continuation(text, j + 1, ws) {
+                    return None;
+                }
+                j += 1;
+            }
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// The offset after the bracket that closes the `{`/`[` at `i` (quotes and comments inside
+/// skipped), looking through the lines that could continue it (indented more than `ws`).
+fn close_flow(text: &str, i: usize, ws: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < b.len() {
+        match b[j] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
+            b'"' | b'\'' => {
+                j = close_quote(text, j, ws)?;
+                continue;
+            }
+            b'#' if j > 0 && matches!(b[j - 1], b' ' | b'\t') => {
+                j = text[j..].find('\n').map_or(b.len(), |n| j + n);
+                continue;
+            }
+            b'\n' if ends_continuation(text, j + 1, ws) => return None,
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
+/// The line tree-sitter stumbled on: a MISSING node's line, or the line of the last token an
+/// ERROR node holds (what the parser could not fit in), within `part` (the text without its end
+/// marker). The line is blanked from its first character.
+fn tree_culprit(tree: &tree_sitter::Tree, part: &str) -> Option<Culprit> {
+    let node = first_error(tree.root_node())?;
+    let at = if node.is_missing() {
+        node.start_byte()
+    } else {
+        let mut last = node;
+        while let Some(child) = last
+            .child_count()
+            .checked_sub(1)
+            .and_then(|i| last.child(i))
+        {
+            last = child;
+        }
+        last.start_byte()
+    };
+    // The last line with content at or before `at`.
+    let mut line = None;
+    for (start, l) in lines_at(part) {
+        if start > at {
+            break;
+        }
+        let trimmed = l.trim_start_matches([' ', '\t']);
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            line = Some((start + l.len() - trimmed.len(), start + l.len()));
+        }
+    }
+    let (from, to) = line?;
+    let shown = from + part[from..to].trim_end().len();
+    Some(Culprit {
+        error: YamlError {
+            span: from..shown,
+            kind: ErrorKind::Other,
+        },
+        repair: Repair::Blank(from..to),
+    })
+}
+
+/// The first ERROR or MISSING node in document order.
+fn first_error(node: tree_sitter::Node) -> Option<tree_sitter::Node> {
+    if node.is_error() || node.is_missing() {
+        return Some(node);
+    }
+    if !node.has_error() {
+        return None;
+    }
+    let mut cursor = node.walk();
+    let children: Vec<_> = node.children(&mut cursor).collect();
+    children.into_iter().find_map(first_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repaired(text: &str) -> (String, YamlError) {
+        let (fixed, e) = repair(text, "").expect("broken");
+        assert_eq!(fixed.len(), text.len());
+        assert!(
+            !yaml::parse(&fixed, None).root_node().has_error(),
+            "{fixed}"
+        );
+        (fixed, e)
+    }
+
+    #[test]
+    fn clean_text_needs_no_repair() {
+        for t in [
+            "a: 1\nb: \"x\n  y\"\nc: [1,\n  2]\nd: |\n  \"open\n  \te: {\n",
+            "on: push\n",
+        ] {
+            assert!(repair(t, "").is_none(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn tabs_become_spaces() {
+        let t = "on: push\njobs:\n\tbuild:\n\t\truns-on: x\n";
+        let (fixed, e) = repaired(t);
+        assert_eq!(fixed, "on: push\njobs:\n build:\n  runs-on: x\n");
+        assert_eq!((e.span, e.kind), (15..16, ErrorKind::TabIndent));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_blanked_to_its_line_end() {
+        let t = "a:\n  - uses: x@v1\n  - run: \"echo hi\n";
+        let (fixed, e) = repaired(t);
+        assert_eq!(fixed, "a:\n  - uses: x@v1\n  - run:         \n");
+        assert_eq!(e.kind, ErrorKind::UnclosedQuote);
+        assert_eq!(&t[e.span], "\"");
+        // A quote in the middle of a plain scalar is not one.
+        let t = "a:\n  - run: echo \"hi\n  - run: 'x\nb: 1\n";
+        let (_, e) = repaired(t);
+        assert_eq!(e.span.start, t.find('\'').unwrap());
+    }
+
+    #[test]
+    fn an_unclosed_flow_collection_is_blanked() {
+        let t = "a:\n  with: {path: x\n  b: [1, 2]\n";
+        let (fixed, e) = repaired(t);
+        assert_eq!(fixed, "a:\n  with:         \n  b: [1, 2]\n");
+        assert_eq!((&t[e.span], e.kind), ("{", ErrorKind::UnclosedFlow));
+    }
+
+    #[test]
+    fn other_errors_blank_the_line() {
+        let t = "a:\n  b: 1\n  half\n  c: 2\n";
+        let (fixed, e) = repaired(t);
+        assert_eq!(fixed, "a:\n  b: 1\n      \n  c: 2\n");
+        assert_eq!((&t[e.span], e.kind), ("half", ErrorKind::Other));
+    }
+}
