@@ -1,6 +1,8 @@
 //! Parsing YAML in regions gives exactly the value tree of a whole-document parse, on every
-//! YAML file of the real-world corpus and on the fixtures; and an edited document re-parsed from
-//! its previous version gives the same tree as a fresh parse.
+//! YAML file of the real-world corpus and on the fixtures (for a file that does not parse, the
+//! whole-document parse of the text its regions were repaired into); and an edited document
+//! re-parsed from its previous version gives the same tree and the same first error as a fresh
+//! parse.
 
 use chainwarden::kind::FileKind;
 use chainwarden::syntax::yaml::{self, YamlDoc};
@@ -46,7 +48,23 @@ fn regions_give_the_whole_document_tree() {
             let regions = YamlSyntax::parse_splitting(&text, nested_key(*kind), None, split_over);
             regions_by_split[n] += regions.region_count();
             split += usize::from(regions.region_count() > 1 && split_over == 0);
-            if !same(&regions.to_doc(), &whole) {
+            // A syntax error is reported exactly when the whole document does not parse.
+            if regions.error().is_some() != whole.has_errors {
+                differ.push(format!(
+                    "{} (splitting over {split_over}): error {:?}, whole-document parse has errors: {}",
+                    path.display(),
+                    regions.error(),
+                    whole.has_errors
+                ));
+                continue;
+            }
+            let repaired = regions.repaired_text();
+            assert_eq!(repaired.len(), text.len(), "{}", path.display());
+            let want = match regions.error() {
+                None => whole.clone(),
+                Some(_) => yaml::parse_doc(&repaired),
+            };
+            if !same(&regions.to_doc(), &want) {
                 differ.push(format!("{} (splitting over {split_over})", path.display()));
             }
         }
@@ -98,7 +116,7 @@ fn edited_real_files_reparse_like_a_fresh_parse() {
             edits += 1;
             let reparsed = YamlSyntax::parse_splitting(&text, key, Some(&current), 0);
             let fresh = YamlSyntax::parse_splitting(&text, key, None, 0);
-            if !same(&reparsed.to_doc(), &fresh.to_doc()) {
+            if !same(&reparsed.to_doc(), &fresh.to_doc()) || reparsed.error() != fresh.error() {
                 differ.push(format!("{} (edit {i} at byte {at})", path.display()));
                 break;
             }

@@ -383,7 +383,13 @@ fn tree_culprit(tree: &tree_sitter::Tree, part: &str) -> Option<Culprit> {
         }
     }
     let (from, to) = line?;
-    let shown = from + part[from..to].trim_end().len();
+    // The line's text without a trailing comment.
+    let content = &part[from..to];
+    let code = content
+        .match_indices(" #")
+        .next()
+        .map_or(content, |(i, _)| &content[..i]);
+    let shown = from + code.trim_end().len();
     Some(Culprit {
         error: YamlError {
             span: from..shown,
