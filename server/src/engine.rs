@@ -5,6 +5,7 @@ use crate::finding::{Edit, Finding, Fix};
 use crate::fix::apply_edits;
 use crate::kind::FileKind;
 use crate::rules::common::file_not_analysed::Skipped;
+use crate::rules::common::syntax_error;
 use crate::syntax::{self, Syntax};
 use crate::text::{line_span_at, LineIndex};
 use crate::workspace::Facts;
@@ -53,6 +54,11 @@ pub fn analyze(doc: &Document, syntax: &Syntax, facts: &Facts, config: &Config) 
     };
     let mut findings = Vec::new();
     crate::rules::check(&ctx, &mut findings);
+    // A file that does not parse gets no fixes: where its text breaks, no edit can be known to
+    // leave it valid (SPEC §4). Fixing the syntax comes first.
+    if findings.iter().any(|f| f.rule == syntax_error::ID) {
+        findings.iter_mut().for_each(|f| f.fixes.clear());
+    }
     findings.retain_mut(|f| {
         match config.setting(f.rule) {
             Some(RuleSetting::Off) => return false,

@@ -113,6 +113,11 @@ fn a_tab_indented_workflow_is_a_syntax_error_and_keeps_its_findings() {
     let unpinned = found.iter().find(|f| f.0 == "unpinned-ci-actions").unwrap();
     // Columns count characters: three tabs, `- uses: actions/checkout@` then the ref.
     assert_eq!(unpinned.2, 3 + "- uses: actions/checkout@".len() as u64 + 1);
+    // A file that does not parse is not fixed: no edit can be known to leave it valid.
+    let out = check(dir.path(), &[".", "--fix"]);
+    assert_eq!(out.status.code(), Some(1));
+    let path = dir.path().join(".github/workflows/tabs.yml");
+    assert_eq!(std::fs::read_to_string(path).unwrap(), text);
 }
 
 /// The last step opens a quote it never closes: the syntax error points at the quote, the
