@@ -25,8 +25,11 @@ fn workflow_dir(name: &str, bytes: &[u8]) -> tempfile::TempDir {
     dir
 }
 
-/// `check --format json` on the folder: exit code and findings as `(rule, line, column, message)`.
-fn findings(dir: &Path, extra: &[&str]) -> (Option<i32>, Vec<(String, u64, u64, String)>) {
+/// A finding of the JSON report: `(rule, line, column, message)`.
+type Found = (String, u64, u64, String);
+
+/// `check --format json` on the folder: exit code and findings.
+fn findings(dir: &Path, extra: &[&str]) -> (Option<i32>, Vec<Found>) {
     let mut args = vec![".", "--format", "json"];
     args.extend_from_slice(extra);
     let out = check(dir, &args);
@@ -53,7 +56,7 @@ fn findings(dir: &Path, extra: &[&str]) -> (Option<i32>, Vec<(String, u64, u64, 
     (out.status.code(), found)
 }
 
-fn rules_at(found: &[(String, u64, u64, String)]) -> Vec<(u64, &str)> {
+fn rules_at(found: &[Found]) -> Vec<(u64, &str)> {
     let mut v: Vec<_> = found.iter().map(|f| (f.1, f.0.as_str())).collect();
     v.sort();
     v
