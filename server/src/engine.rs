@@ -105,8 +105,12 @@ fn is_suppressed(text: &str, f: &Finding) -> bool {
 }
 
 /// The "Ignore <rule> on this line" fix: a comment line above the finding, same indentation.
-/// `None` for files without comments (package.json).
+/// `None` for files without comments (package.json) and for `file-not-analysed`.
 pub fn ignore_fix(doc: &Document, f: &Finding) -> Option<Fix> {
+    // A file that was not analysed is not read either: a comment in it cannot silence anything.
+    if f.rule == crate::rules::common::file_not_analysed::ID {
+        return None;
+    }
     let prefix = match doc.kind {
         FileKind::Package => return None,
         FileKind::Source => "//",

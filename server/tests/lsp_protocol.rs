@@ -581,6 +581,9 @@ fn a_file_too_large_to_reanalyse_while_typing_gets_file_not_analysed() {
         json!({ "textDocument": { "uri": WF_URI }, "position": { "line": 0, "character": 0 } }),
     );
     assert!(hover.to_string().contains("file-not-analysed"), "{hover}");
+    // No "Ignore … on this line": a comment in a file that is not read cannot silence anything.
+    let actions = code_actions(&mut lsp, WF_URI, range(0, 0, 0, 0), None);
+    assert!(actions.is_empty(), "{actions:?}");
     lsp.shutdown();
 }
 

@@ -66,14 +66,24 @@ impl YamlError {
 /// tree-sitter reads it).
 pub const MAX_REPAIRS: usize = 16;
 
+/// Text parsed by one repair, at most (over all its rounds, but at least two rounds): a large
+/// document with many errors must not cost many whole parses per keystroke.
+const MAX_REPAIR_BYTES: usize = 16 * 1024 * 1024;
+
 /// `part` (followed, for the parse, by `suffix`: a region's end marker line) repaired as the
-/// module describes, with its first error; `None` when it parses cleanly as it is.
-pub fn repair(part: &str, suffix: &str) -> Option<(String, YamlError)> {
+/// module describes, with its first error; `None` when it parses cleanly as it is. `parsed` is
+/// the tree of `part` + `suffix` when the caller has it already.
+pub fn repair(
+    part: &str,
+    suffix: &str,
+    mut parsed: Option<tree_sitter::Tree>,
+) -> Option<(String, YamlError)> {
     let mut fixed = part.to_string();
     let mut first: Option<YamlError> = None;
-    for _ in 0..MAX_REPAIRS {
+    let rounds = (MAX_REPAIR_BYTES / (part.len() + suffix.len()).max(1)).clamp(2, MAX_REPAIRS);
+    for _ in 0..rounds {
         let marked = format!("{fixed}{suffix}");
-        let tree = yaml::parse(&marked, None);
+        let tree = parsed.take().unwrap_or_else(|| yaml::parse(&marked, None));
         if !tree.root_node().has_error() {
             break;
         }
@@ -417,7 +427,7 @@ mod tests {
     use super::*;
 
     fn repaired(text: &str) -> (String, YamlError) {
-        let (fixed, e) = repair(text, "").expect("broken");
+        let (fixed, e) = repair(text, "", None).expect("broken");
         assert_eq!(fixed.len(), text.len());
         assert!(
             !yaml::parse(&fixed, None).root_node().has_error(),
@@ -432,7 +442,7 @@ mod tests {
             "a: 1\nb: \"x\n  y\"\nc: [1,\n  2]\nd: |\n  \"open\n  \te: {\n",
             "on: push\n",
         ] {
-            assert!(repair(t, "").is_none(), "{t:?}");
+            assert!(repair(t, "", None).is_none(), "{t:?}");
         }
     }
 

@@ -131,17 +131,16 @@ impl YamlSyntax {
             Some(doc) => (doc, None),
             None => {
                 let tree = yaml::parse(&text, None);
-                match tree
-                    .root_node()
-                    .has_error()
-                    .then(|| yaml_recover::repair(&text, ""))
-                    .flatten()
-                {
-                    Some((repaired, error)) => (
-                        yaml::parse_doc(&repaired),
-                        Some(Arc::new(Broken { error, repaired })),
-                    ),
-                    None => (yaml::to_doc(&tree, &text), None),
+                if tree.root_node().has_error() {
+                    match yaml_recover::repair(&text, "", Some(tree)) {
+                        Some((repaired, error)) => (
+                            yaml::parse_doc(&repaired),
+                            Some(Arc::new(Broken { error, repaired })),
+                        ),
+                        None => (yaml::parse_doc(&text), None),
+                    }
+                } else {
+                    (yaml::to_doc(&tree, &text), None)
                 }
             }
         };
@@ -437,12 +436,12 @@ fn convert(part: &str, role: Role, marker: Option<usize>) -> (Option<YamlDoc>, O
     if !tree.root_node().has_error() {
         return (fit_marked(&tree, &marked, part, role, marker), None);
     }
-    match yaml_recover::repair(part, &suffix) {
+    match yaml_recover::repair(part, &suffix, Some(tree)) {
         Some((repaired, error)) => (
             convert_with_tree_sitter(&repaired, role, marker),
             Some(Broken { error, repaired }),
         ),
-        None => (fit_marked(&tree, &marked, part, role, marker), None),
+        None => (convert_with_tree_sitter(part, role, marker), None),
     }
 }
 
