@@ -72,14 +72,17 @@ const MAX_REPAIR_BYTES: usize = 16 * 1024 * 1024;
 
 /// `part` (followed, for the parse, by `suffix`: a region's end marker line) repaired as the
 /// module describes, with its first error; `None` when it parses cleanly as it is. `parsed` is
-/// the tree of `part` + `suffix` when the caller has it already.
+/// the tree of `part` + `suffix` when the caller has it already. The error is `None` when all
+/// that was repaired is YAML that tree-sitter-yaml misreads (a quoted scalar or flow collection
+/// continued on a line indented as much as its first): valid, not reported, but still blanked.
 pub fn repair(
     part: &str,
     suffix: &str,
     mut parsed: Option<tree_sitter::Tree>,
-) -> Option<(String, YamlError)> {
+) -> Option<(String, Option<YamlError>)> {
     let mut fixed = part.to_string();
     let mut first: Option<YamlError> = None;
+    let mut repaired = false;
     let rounds = (MAX_REPAIR_BYTES / (part.len() + suffix.len()).max(1)).clamp(2, MAX_REPAIRS);
     for _ in 0..rounds {
         let marked = format!("{fixed}{suffix}");
@@ -90,7 +93,10 @@ pub fn repair(
         let Some(culprit) = first_suspect(&fixed).or_else(|| tree_culprit(&tree, &fixed)) else {
             break;
         };
-        first.get_or_insert_with(|| culprit.error.clone());
+        if first.is_none() {
+            first = culprit.error.clone();
+        }
+        repaired = true;
         let before = fixed.clone();
         match culprit.repair {
             Repair::Detab => detab(&mut fixed),
@@ -100,18 +106,19 @@ pub fn repair(
             break;
         }
     }
-    first.map(|e| (fixed, e))
+    repaired.then_some((fixed, first))
 }
 
 struct Culprit {
-    error: YamlError,
+    /// `None` for valid YAML that tree-sitter-yaml cannot read.
+    error: Option<YamlError>,
     repair: Repair,
 }
 
 enum Repair {
     /// Turn every tab of every line's indentation into a space.
     Detab,
-    /// Replace this span's characters with spaces.
+    /// Replace this span's characters with spaces (line breaks stay).
     Blank(Span),
 }
 
@@ -132,11 +139,19 @@ fn detab(text: &mut String) {
 fn blank(text: &mut String, span: Span) {
     let end = span.end.min(text.len());
     let start = span.start.min(end);
-    let spaces = " ".repeat(end - start);
-    // Whole characters only: the span starts at a token and ends at a line end.
-    if text.is_char_boundary(start) && text.is_char_boundary(end) {
-        text.replace_range(start..end, &spaces);
+    // Whole characters only: the span starts at a token and ends at a line end or a quote.
+    if !(text.is_char_boundary(start) && text.is_char_boundary(end)) {
+        return;
     }
+    let blanked: String = text[start..end]
+        .chars()
+        .flat_map(|c| {
+            let keep = matches!(c, '\n' | '\r');
+            let n = if keep { 1 } else { c.len_utf8() };
+            std::iter::repeat_n(if keep { c } else { ' ' }, n)
+        })
+        .collect();
+    text.replace_range(start..end, &blanked);
 }
 
 /// The first place a line scan finds suspicious: a tab in an indentation, or a quote or flow
@@ -167,10 +182,10 @@ fn first_suspect(text: &str) -> Option<Culprit> {
         }
         if let Some(tab) = line[..ws].find('\t') {
             return Some(Culprit {
-                error: YamlError {
+                error: Some(YamlError {
                     span: start + tab..start + tab + 1,
                     kind: ErrorKind::TabIndent,
-                },
+                }),
                 repair: Repair::Detab,
             });
         }
@@ -223,22 +238,32 @@ fn scan_line(text: &str, start: usize, end: usize, ws: usize) -> LineEnd {
                 }
             }
             q @ (b'"' | b'\'' | b'{' | b'[') => {
-                let closed = if matches!(q, b'"' | b'\'') {
-                    close_quote(text, i, ws)
-                } else {
-                    close_flow(text, i, ws)
+                let close = |strict| {
+                    if matches!(q, b'"' | b'\'') {
+                        close_quote(text, i, ws, strict)
+                    } else {
+                        close_flow(text, i, ws, strict)
+                    }
                 };
-                let Some(after) = closed else {
+                let Some(after) = close(true) else {
+                    // Continued on lines indented as much as this one: valid YAML that
+                    // tree-sitter-yaml rejects. Blank it, but it is no error.
+                    if let Some(after) = close(false).filter(|&a| rest_is_empty(text, a)) {
+                        return LineEnd::Unclosed(Culprit {
+                            error: None,
+                            repair: Repair::Blank(i..after),
+                        });
+                    }
                     let kind = if matches!(q, b'"' | b'\'') {
                         ErrorKind::UnclosedQuote
                     } else {
                         ErrorKind::UnclosedFlow
                     };
                     return LineEnd::Unclosed(Culprit {
-                        error: YamlError {
+                        error: Some(YamlError {
                             span: i..i + 1,
                             kind,
-                        },
+                        }),
                         repair: Repair::Blank(i..end),
                     });
                 };
@@ -296,17 +321,25 @@ fn scan_line(text: &str, start: usize, end: usize, ws: usize) -> LineEnd {
 }
 
 /// Whether the line starting at `at` ends a multi-line node begun on a line indented by `ws`:
-/// a non-blank line indented no more than that.
-fn ends_continuation(text: &str, at: usize, ws: usize) -> bool {
+/// a non-blank line indented no more than that (`strict`, as tree-sitter-yaml reads it), or
+/// less than that (as YAML allows).
+fn ends_continuation(text: &str, at: usize, ws: usize, strict: bool) -> bool {
     let line = &text[at..];
     let line = &line[..line.find('\n').unwrap_or(line.len())];
     let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-    !line.trim().is_empty() && indent <= ws
+    !line.trim().is_empty() && (indent < ws || (strict && indent == ws))
+}
+
+/// Only spaces and a comment (or nothing) follow `at` on its line.
+fn rest_is_empty(text: &str, at: usize) -> bool {
+    let rest = &text[at..];
+    let rest = rest[..rest.find('\n').unwrap_or(rest.len())].trim();
+    rest.is_empty() || rest.starts_with('#')
 }
 
 /// The offset after the quote that closes the one at `i`, looking through the lines that could
 /// continue it (indented more than `ws`).
-fn close_quote(text: &str, i: usize, ws: usize) -> Option<usize> {
+fn close_quote(text: &str, i: usize, ws: usize, strict: bool) -> Option<usize> {
     let b = text.as_bytes();
     let q = b[i];
     let mut j = i + 1;
@@ -321,7 +354,7 @@ fn close_quote(text: &str, i: usize, ws: usize) -> Option<usize> {
                 }
             }
             b'\n' => {
-                if ends_continuation(text, j + 1, ws) {
+                if ends_continuation(text, j + 1, ws, strict) {
                     return None;
                 }
                 j += 1;
@@ -334,7 +367,7 @@ fn close_quote(text: &str, i: usize, ws: usize) -> Option<usize> {
 
 /// The offset after the bracket that closes the `{`/`[` at `i` (quotes and comments inside
 /// skipped), looking through the lines that could continue it (indented more than `ws`).
-fn close_flow(text: &str, i: usize, ws: usize) -> Option<usize> {
+fn close_flow(text: &str, i: usize, ws: usize, strict: bool) -> Option<usize> {
     let b = text.as_bytes();
     let mut depth = 0usize;
     let mut j = i;
@@ -348,14 +381,14 @@ fn close_flow(text: &str, i: usize, ws: usize) -> Option<usize> {
                 }
             }
             b'"' | b'\'' => {
-                j = close_quote(text, j, ws)?;
+                j = close_quote(text, j, ws, strict)?;
                 continue;
             }
             b'#' if j > 0 && matches!(b[j - 1], b' ' | b'\t') => {
                 j = text[j..].find('\n').map_or(b.len(), |n| j + n);
                 continue;
             }
-            b'\n' if ends_continuation(text, j + 1, ws) => return None,
+            b'\n' if ends_continuation(text, j + 1, ws, strict) => return None,
             _ => {}
         }
         j += 1;
@@ -368,7 +401,13 @@ fn close_flow(text: &str, i: usize, ws: usize) -> Option<usize> {
 /// marker). The line is blanked from its first character.
 fn tree_culprit(tree: &tree_sitter::Tree, part: &str) -> Option<Culprit> {
     let node = first_error(tree.root_node())?;
-    let at = if node.is_missing() {
+    // When the parser gave up before the end, what it could not read starts where the tree ends.
+    let root_end = tree.root_node().end_byte();
+    let dropped = root_end < part.len() && !part[root_end..].trim().is_empty();
+    let at = if dropped {
+        let rest = &part[root_end..];
+        root_end + rest.len() - rest.trim_start().len()
+    } else if node.is_missing() {
         node.start_byte()
     } else {
         let mut last = node;
@@ -401,10 +440,10 @@ fn tree_culprit(tree: &tree_sitter::Tree, part: &str) -> Option<Culprit> {
         .map_or(content, |(i, _)| &content[..i]);
     let shown = from + code.trim_end().len();
     Some(Culprit {
-        error: YamlError {
+        error: Some(YamlError {
             span: from..shown,
             kind: ErrorKind::Other,
-        },
+        }),
         repair: Repair::Blank(from..to),
     })
 }
@@ -428,6 +467,7 @@ mod tests {
 
     fn repaired(text: &str) -> (String, YamlError) {
         let (fixed, e) = repair(text, "", None).expect("broken");
+        let e = e.expect("an error");
         assert_eq!(fixed.len(), text.len());
         assert!(
             !yaml::parse(&fixed, None).root_node().has_error(),
@@ -473,6 +513,22 @@ mod tests {
         let (fixed, e) = repaired(t);
         assert_eq!(fixed, "a:\n  with:         \n  b: [1, 2]\n");
         assert_eq!((&t[e.span], e.kind), ("{", ErrorKind::UnclosedFlow));
+    }
+
+    #[test]
+    fn valid_yaml_tree_sitter_misreads_is_blanked_but_no_error() {
+        // A quoted scalar continued at its own line's indentation: YAML allows it.
+        let t = "a:\n  x: \"one\n  two\"\n  y: 1\n";
+        let (fixed, e) = repair(t, "", None).expect("tree-sitter-yaml rejects it");
+        assert_eq!(e, None);
+        assert_eq!(fixed, "a:\n  x:     \n      \n  y: 1\n");
+    }
+
+    #[test]
+    fn a_line_the_parser_gave_up_on_is_the_error() {
+        let t = "a:\n  - b: 1\n - c: 2\n  - d: 3\n";
+        let (_, e) = repaired(t);
+        assert_eq!((&t[e.span], e.kind), ("- c: 2", ErrorKind::Other));
     }
 
     #[test]

@@ -70,7 +70,8 @@ struct Region {
 
 /// What recovery made of a region that did not parse.
 struct Broken {
-    error: YamlError,
+    /// `None` when what was repaired is valid YAML tree-sitter-yaml cannot read.
+    error: Option<YamlError>,
     repaired: String,
 }
 
@@ -158,8 +159,8 @@ impl YamlSyntax {
     /// The document's first syntax error, if it has one (spans into the whole text).
     pub fn error(&self) -> Option<YamlError> {
         self.regions.iter().find_map(|r| {
-            let b = r.broken.as_ref()?;
-            Some(b.error.shifted(r.span.start))
+            let e = r.broken.as_ref()?.error.as_ref()?;
+            Some(e.shifted(r.span.start))
         })
     }
 
