@@ -45,7 +45,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// Where package.json stops being JSON as npm reads it (strict: no comments, no trailing
 /// commas), and what is wrong there.
 fn json_error(text: &str, json: &crate::syntax::json::JsonDoc) -> Option<(Span, String)> {
-    let err = serde_json::from_str::<serde::de::IgnoredAny>(text).err()?;
+    // npm strips a byte order mark before parsing.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let err = serde_json::from_str::<serde::de::IgnoredAny>(body).err()?;
     let what = match err.classify() {
         serde_json::error::Category::Eof => "the text ends before the JSON does".to_string(),
         _ => {
@@ -56,13 +58,69 @@ fn json_error(text: &str, json: &crate::syntax::json::JsonDoc) -> Option<(Span, 
     };
     // The tolerant reader's first error is a token; serde_json's is a line and column.
     let span = json.error.clone().unwrap_or_else(|| {
-        let lines = LineIndex::new(text);
+        let bom = text.len() - body.len();
+        let lines = LineIndex::new(body);
         let line = err.line().saturating_sub(1);
-        let line_span = lines.line_span(text, line.min(lines.line_count().saturating_sub(1)));
+        let line_span = lines.line_span(body, line.min(lines.line_count().saturating_sub(1)));
         let at = (line_span.start + err.column().saturating_sub(1)).min(line_span.end);
-        let at = floor_char_boundary(text, at);
+        let at = floor_char_boundary(text, bom + at);
         let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
         at..end
     });
     Some((span, what))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{analyze_text, Document};
+    use crate::kind::FileKind;
+    use crate::workspace::Facts;
+    use std::path::Path;
+
+    fn syntax_errors(kind: FileKind, path: &str, text: &str) -> Vec<(usize, String)> {
+        let doc = Document {
+            path: Path::new(path),
+            kind,
+            text,
+        };
+        analyze_text(&doc, &Facts::default(), &Config::default())
+            .into_iter()
+            .filter(|f| f.rule == super::ID)
+            .map(|f| (f.span.start, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn package_json_is_read_as_npm_reads_it() {
+        let pkg = |t: &str| syntax_errors(FileKind::Package, "package.json", t);
+        assert!(pkg("{\"name\": \"x\"}\n").is_empty());
+        assert!(pkg("\u{feff}{\"name\": \"x\"}\n").is_empty());
+        // Comments, trailing commas, a missing comma, an unterminated text: npm rejects them.
+        for bad in [
+            "{\n  // c\n  \"name\": \"x\"\n}\n",
+            "{\"a\": 1,}\n",
+            "{\"a\": 1 \"b\": 2}\n",
+            "{\"a\": \"x\n",
+            "",
+        ] {
+            let found = pkg(bad);
+            assert_eq!(found.len(), 1, "{bad:?}: {found:?}");
+            assert!(
+                found[0].1.starts_with("package.json does not parse"),
+                "{found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn dockerfiles_and_sources_never_have_syntax_errors() {
+        assert!(syntax_errors(
+            FileKind::Dockerfile,
+            "Dockerfile",
+            "FROM \"x\nRUN {\n\tRUN\n"
+        )
+        .is_empty());
+        assert!(syntax_errors(FileKind::Source, "a.ts", "const x = {\n  y: \"").is_empty());
+    }
 }
