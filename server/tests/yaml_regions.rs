@@ -6,6 +6,7 @@
 
 use chainwarden::kind::FileKind;
 use chainwarden::syntax::yaml::{self, YamlDoc};
+use chainwarden::syntax::yaml_recover::ErrorKind;
 use chainwarden::syntax::yaml_regions::{nested_key, YamlSyntax};
 use chainwarden::text::floor_char_boundary;
 use std::path::PathBuf;
@@ -62,6 +63,14 @@ fn regions_give_the_whole_document_tree() {
                 continue;
             }
             assert_eq!(repaired.len(), text.len(), "{}", path.display());
+            // A document indented with tabs is read from its tab-expanded text (two columns a
+            // tab, another length): its tree is checked by the fixtures, not here.
+            let tabs = regions
+                .error()
+                .is_some_and(|e| e.kind == ErrorKind::TabIndent);
+            if tabs {
+                continue;
+            }
             let want = match was_repaired {
                 false => whole.clone(),
                 true => yaml::parse_doc(&repaired),

@@ -109,6 +109,100 @@ pub fn repair(
     repaired.then_some((fixed, first))
 }
 
+/// The first error of `text` when it is a tab in an indentation (nothing suspicious before it).
+pub fn first_tab_error(text: &str) -> Option<YamlError> {
+    first_suspect(text)?
+        .error
+        .filter(|e| e.kind == ErrorKind::TabIndent)
+}
+
+/// A text whose indentation tabs are widened to two spaces each, and the way back to the
+/// original's offsets. Two columns keep the usual tab-indented layouts aligned: keys under
+/// `<tabs>- key:` are written one tab deeper (`- ` is two columns wide), or with the same tabs
+/// and two spaces.
+pub struct Expanded {
+    pub text: String,
+    /// Per line: where it starts in the expanded and the original text, how many bytes of
+    /// indentation it has in the original, and how many bytes the expansion added before the
+    /// line's content (this line included).
+    lines: Vec<(usize, usize, usize, usize)>,
+}
+
+impl Expanded {
+    /// `None` when no line has a tab in its indentation.
+    pub fn of(text: &str) -> Option<Expanded> {
+        let mut out = String::with_capacity(text.len() + text.len() / 8);
+        let mut lines = Vec::new();
+        let mut added = 0;
+        let mut any = false;
+        for line in text.split_inclusive('\n') {
+            let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
+            let tabs = line[..ws].bytes().filter(|&b| b == b'\t').count();
+            any |= tabs > 0;
+            let (exp_start, orig_start) = (out.len(), out.len() - added);
+            added += tabs;
+            lines.push((exp_start, orig_start, ws, added));
+            for c in line[..ws].chars() {
+                out.push_str(if c == '\t' { "  " } else { " " });
+            }
+            out.push_str(&line[ws..]);
+        }
+        any.then_some(Expanded { text: out, lines })
+    }
+
+    /// The original offset of an offset of the expanded text (inside an indentation: the
+    /// start of the line's content at most).
+    pub fn to_original(&self, offset: usize) -> usize {
+        let i = self
+            .lines
+            .partition_point(|l| l.0 <= offset)
+            .saturating_sub(1);
+        let Some(&(exp_start, orig_start, ws, added)) = self.lines.get(i) else {
+            return offset;
+        };
+        let tabs_here = added - i.checked_sub(1).map_or(0, |p| self.lines[p].3);
+        let rel = offset - exp_start;
+        if rel >= ws + tabs_here {
+            offset - added
+        } else {
+            orig_start + rel.min(ws)
+        }
+    }
+}
+
+/// Every span of a value tree moved by `f` (from one text's offsets to another's).
+pub fn map_doc(doc: &mut yaml::YamlDoc, f: &dyn Fn(usize) -> usize) {
+    fn span(s: &mut Span, f: &dyn Fn(usize) -> usize) {
+        *s = f(s.start)..f(s.end);
+    }
+    fn node(n: &mut yaml::YNode, f: &dyn Fn(usize) -> usize) {
+        span(&mut n.span, f);
+        match &mut n.kind {
+            yaml::YKind::Scalar(sc) => {
+                span(&mut sc.span, f);
+                span(&mut sc.content, f);
+            }
+            yaml::YKind::Map(pairs) => {
+                for p in pairs {
+                    span(&mut p.key_span, f);
+                    span(&mut p.span, f);
+                    if let Some(v) = p.value.as_mut() {
+                        node(v, f);
+                    }
+                }
+            }
+            yaml::YKind::Seq(items) => items.iter_mut().for_each(|n| node(n, f)),
+            yaml::YKind::Alias(_) | yaml::YKind::Invalid => {}
+        }
+    }
+    if let Some(root) = doc.root.as_mut() {
+        node(root, f);
+    }
+    for n in doc.anchors.values_mut() {
+        node(n, f);
+    }
+}
+
 struct Culprit {
     /// `None` for valid YAML that tree-sitter-yaml cannot read.
     error: Option<YamlError>,
@@ -492,6 +586,35 @@ mod tests {
         let (fixed, e) = repaired(t);
         assert_eq!(fixed, "on: push\njobs:\n build:\n  runs-on: x\n");
         assert_eq!((e.span, e.kind), (15..16, ErrorKind::TabIndent));
+    }
+
+    #[test]
+    fn tabs_widened_to_two_columns_keep_keys_under_a_dash_aligned() {
+        let t = "jobs:\n\tb:\n\t\tsteps:\n\t\t\t- name: x\n\t\t\t\tuses: a/b@v1\n\t\t\t- uses: c/d@v1\n\t\t\t  with: {}\n";
+        assert_eq!(first_tab_error(t).map(|e| e.span), Some(6..7));
+        let e = Expanded::of(t).unwrap();
+        let mut doc = yaml::parse_doc(&e.text);
+        assert!(!doc.has_errors, "{}", e.text);
+        map_doc(&mut doc, &|o| e.to_original(o));
+        let steps = doc.root.unwrap();
+        let steps = steps
+            .get("jobs")
+            .unwrap()
+            .get("b")
+            .unwrap()
+            .get("steps")
+            .unwrap();
+        let uses: Vec<&str> = steps
+            .as_seq()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let u = s.get("uses").unwrap().as_scalar().unwrap();
+                &t[u.span.clone()]
+            })
+            .collect();
+        assert_eq!(uses, ["a/b@v1", "c/d@v1"]);
+        assert!(Expanded::of("a: 1\n").is_none());
     }
 
     #[test]
