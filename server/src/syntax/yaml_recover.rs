@@ -75,19 +75,17 @@ const MAX_REPAIR_BYTES: usize = 16 * 1024 * 1024;
 /// the tree of `part` + `suffix` when the caller has it already. The error is `None` when all
 /// that was repaired is YAML that tree-sitter-yaml misreads (a quoted scalar or flow collection
 /// continued on a line indented as much as its first): valid, not reported, but still blanked.
-pub fn repair(
-    part: &str,
-    suffix: &str,
-    mut parsed: Option<tree_sitter::Tree>,
-) -> Option<(String, Option<YamlError>)> {
+pub fn repair(part: &str, suffix: &str, mut parsed: Option<tree_sitter::Tree>) -> Option<Repaired> {
     let mut fixed = part.to_string();
     let mut first: Option<YamlError> = None;
     let mut repaired = false;
+    let mut clean = None;
     let rounds = (MAX_REPAIR_BYTES / (part.len() + suffix.len()).max(1)).clamp(2, MAX_REPAIRS);
     for _ in 0..rounds {
         let marked = format!("{fixed}{suffix}");
         let tree = parsed.take().unwrap_or_else(|| yaml::parse(&marked, None));
         if !tree.root_node().has_error() {
+            clean = Some(tree);
             break;
         }
         let Some(culprit) = first_suspect(&fixed).or_else(|| tree_culprit(&tree, &fixed)) else {
@@ -106,7 +104,21 @@ pub fn repair(
             break;
         }
     }
-    repaired.then_some((fixed, first))
+    repaired.then_some(Repaired {
+        text: fixed,
+        error: first,
+        tree: clean,
+    })
+}
+
+/// What [`repair`] made of a text.
+pub struct Repaired {
+    /// The repaired text, as long as the original.
+    pub text: String,
+    /// The first error; `None` when all that was repaired is valid YAML tree-sitter misreads.
+    pub error: Option<YamlError>,
+    /// The parse of the repaired text and the suffix, when it is clean.
+    pub tree: Option<tree_sitter::Tree>,
 }
 
 /// The first error of `text` when it is a tab in an indentation (nothing suspicious before it).
@@ -560,7 +572,8 @@ mod tests {
     use super::*;
 
     fn repaired(text: &str) -> (String, YamlError) {
-        let (fixed, e) = repair(text, "", None).expect("broken");
+        let r = repair(text, "", None).expect("broken");
+        let (fixed, e) = (r.text, r.error);
         let e = e.expect("an error");
         assert_eq!(fixed.len(), text.len());
         assert!(
@@ -642,7 +655,8 @@ mod tests {
     fn valid_yaml_tree_sitter_misreads_is_blanked_but_no_error() {
         // A quoted scalar continued at its own line's indentation: YAML allows it.
         let t = "a:\n  x: \"one\n  two\"\n  y: 1\n";
-        let (fixed, e) = repair(t, "", None).expect("tree-sitter-yaml rejects it");
+        let r = repair(t, "", None).expect("tree-sitter-yaml rejects it");
+        let (fixed, e) = (r.text, r.error);
         assert_eq!(e, None);
         assert_eq!(fixed, "a:\n  x:     \n      \n  y: 1\n");
     }

@@ -156,9 +156,15 @@ impl YamlSyntax {
                     )
                 } else {
                     match yaml_recover::repair(&text, "", Some(tree)) {
-                        Some((repaired, error)) => (
-                            yaml::parse_doc(&repaired),
-                            Some(Arc::new(Broken { error, repaired })),
+                        Some(r) => (
+                            match &r.tree {
+                                Some(tree) => yaml::to_doc(tree, &r.text),
+                                None => yaml::parse_doc(&r.text),
+                            },
+                            Some(Arc::new(Broken {
+                                error: r.error,
+                                repaired: r.text,
+                            })),
                         ),
                         None => (yaml::parse_doc(&text), None),
                     }
@@ -458,10 +464,20 @@ fn convert(part: &str, role: Role, marker: Option<usize>) -> (Option<YamlDoc>, O
         return (fit_marked(&tree, &marked, part, role, marker), None);
     }
     match yaml_recover::repair(part, &suffix, Some(tree)) {
-        Some((repaired, error)) => (
-            convert_with_tree_sitter(&repaired, role, marker),
-            Some(Broken { error, repaired }),
-        ),
+        Some(r) => {
+            let value = match &r.tree {
+                Some(tree) => {
+                    let marked = format!("{}{suffix}", r.text);
+                    fit_marked(tree, &marked, &r.text, role, marker)
+                }
+                None => convert_with_tree_sitter(&r.text, role, marker),
+            };
+            let broken = Broken {
+                error: r.error,
+                repaired: r.text,
+            };
+            (value, Some(broken))
+        }
         None => (convert_with_tree_sitter(part, role, marker), None),
     }
 }
