@@ -48,6 +48,11 @@ fn json_error(text: &str, json: &crate::syntax::json::JsonDoc) -> Option<(Span, 
     // npm strips a byte order mark before parsing.
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let err = serde_json::from_str::<serde::de::IgnoredAny>(body).err()?;
+    if err.classify() == serde_json::error::Category::Eof {
+        if let Some((at, what)) = unclosed_json(text) {
+            return Some((at..at + 1, what));
+        }
+    }
     let what = match err.classify() {
         serde_json::error::Category::Eof => "the text ends before the JSON does".to_string(),
         _ => {
@@ -114,6 +119,22 @@ mod tests {
     }
 
     #[test]
+    fn an_unclosed_object_or_string_is_pointed_at() {
+        let pkg = |t: &str| syntax_errors(FileKind::Package, "package.json", t);
+        let t = "{\n  \"dependencies\": {\"a\": \"^1\"\n";
+        let found = pkg(t);
+        assert_eq!(found[0].0, t.find("{\"a").unwrap(), "{found:?}");
+        assert!(
+            found[0].1.contains("`{` opened here is never closed"),
+            "{found:?}"
+        );
+        let t = "{\"a\": \"x\\\"y";
+        let found = pkg(t);
+        assert_eq!(found[0].0, 6, "{found:?}");
+        assert!(found[0].1.contains("string opened here"), "{found:?}");
+    }
+
+    #[test]
     fn dockerfiles_and_sources_never_have_syntax_errors() {
         assert!(syntax_errors(
             FileKind::Dockerfile,
@@ -123,4 +144,37 @@ mod tests {
         .is_empty());
         assert!(syntax_errors(FileKind::Source, "a.ts", "const x = {\n  y: \"").is_empty());
     }
+}
+
+/// The innermost `{`, `[` or `"` a JSON text opens and never closes: its offset and a
+/// description.
+fn unclosed_json(text: &str) -> Option<(usize, String)> {
+    let b = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= b.len() {
+                    return Some((start, "the string opened here is never closed".into()));
+                }
+            }
+            b'{' | b'[' => open.push(i),
+            b'}' | b']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let at = open.pop()?;
+    Some((
+        at,
+        format!("the `{}` opened here is never closed", b[at] as char),
+    ))
 }
