@@ -75,6 +75,39 @@ fn json_error(text: &str, json: &crate::syntax::json::JsonDoc) -> Option<(Span, 
     Some((span, what))
 }
 
+/// The innermost `{`, `[` or `"` a JSON text opens and never closes: its offset and a
+/// description.
+fn unclosed_json(text: &str) -> Option<(usize, String)> {
+    let b = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= b.len() {
+                    return Some((start, "the string opened here is never closed".into()));
+                }
+            }
+            b'{' | b'[' => open.push(i),
+            b'}' | b']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let at = open.pop()?;
+    Some((
+        at,
+        format!("the `{}` opened here is never closed", b[at] as char),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
@@ -144,37 +177,4 @@ mod tests {
         .is_empty());
         assert!(syntax_errors(FileKind::Source, "a.ts", "const x = {\n  y: \"").is_empty());
     }
-}
-
-/// The innermost `{`, `[` or `"` a JSON text opens and never closes: its offset and a
-/// description.
-fn unclosed_json(text: &str) -> Option<(usize, String)> {
-    let b = text.as_bytes();
-    let mut open: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                if i >= b.len() {
-                    return Some((start, "the string opened here is never closed".into()));
-                }
-            }
-            b'{' | b'[' => open.push(i),
-            b'}' | b']' => {
-                open.pop();
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    let at = open.pop()?;
-    Some((
-        at,
-        format!("the `{}` opened here is never closed", b[at] as char),
-    ))
 }
