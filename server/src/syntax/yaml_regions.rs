@@ -569,7 +569,18 @@ fn layout(text: &str, nested_key: Option<&str>, split_over: usize) -> Option<Vec
             continue;
         }
         seen_content = true;
-        let (key, rest) = split_key_line(body)?;
+        let Some((key, rest)) = split_key_line(body) else {
+            // A key being typed (a word, no `:` yet) is never valid here: it stays in the
+            // region before it, which recovery repairs, instead of the whole document being
+            // parsed (and repaired) again on every keystroke.
+            let code = body.split(" #").next().unwrap_or(body);
+            let half_typed = body.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                && !code.contains(':');
+            if half_typed && !top.is_empty() {
+                continue;
+            }
+            return None;
+        };
         top.push(start..start);
         is_parent.push(nested_key == Some(key) && is_blank_or_comment(rest));
     }
@@ -879,6 +890,16 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_top_level_key_being_typed_stays_in_its_region() {
+        let text = "on: push\nperm\njobs:\n  a:\n    runs-on: x\n  b:\n    runs-on: y\n";
+        let s = YamlSyntax::parse(text, Some("jobs"), None);
+        assert_eq!(s.region_count(), 4);
+        let e = s.error().unwrap();
+        assert_eq!(&text[e.span], "perm");
+        assert!(same(&s.to_doc(), &whole(&s.repaired_text())));
     }
 
     #[test]
