@@ -2,19 +2,23 @@
 //! and Dockerfile `RUN` instructions.
 
 pub mod curl_pipe_shell;
+pub mod file_not_analysed;
 pub mod hardcoded_credential;
 pub mod imdsv1_request;
 pub mod npm_install_not_ci;
 pub mod secret_names;
+pub mod syntax_error;
 
 use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::kind::FileKind;
 use crate::syntax::shell::{self, Script};
 
-/// Rules that run for every file kind.
+/// Rules that run for every file kind (`file-not-analysed` is reported by the shells, for files
+/// the engine never sees).
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     hardcoded_credential::check(ctx, out);
+    syntax_error::check(ctx, out);
 }
 
 /// Where a shell script runs, as far as the shell detectors care.
