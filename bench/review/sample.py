@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Stratified random sample of chainwarden findings for the precision review (issue 13).
 
-Usage: python3 bench/review/sample.py FINDINGS.json [N] [SEED]
+Usage: python3 bench/review/sample.py FINDINGS.json [N] [SEED] [--verdicts bench/review/verdicts.tsv]
+
+With --verdicts, each sampled finding gets the hand verdict recorded for its location and rule
+(right / noise / wrong, one line of reasoning); a finding without one is marked `TO JUDGE`.
 
 Method (fixed, so anyone can reproduce the list from the same JSON):
   * findings are read from `chainwarden check <corpus> --format json`, and sorted by
@@ -48,10 +51,26 @@ def allocate(counts, n):
     return alloc
 
 
+def load_verdicts(path):
+    out = {}
+    with open(path) as f:
+        next(f)
+        for line in f:
+            loc, rule, verdict, reason = line.rstrip("\n").split("\t")
+            out[(loc, rule)] = (verdict, reason)
+    return out
+
+
 def main():
-    path = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 40
-    seed = sys.argv[3] if len(sys.argv) > 3 else "20261204"
+    argv = sys.argv[1:]
+    verdicts = None
+    if "--verdicts" in argv:
+        i = argv.index("--verdicts")
+        verdicts = load_verdicts(argv[i + 1])
+        del argv[i : i + 2]
+    path = argv[0]
+    n = int(argv[1]) if len(argv) > 1 else 40
+    seed = argv[2] if len(argv) > 2 else "20261204"
     findings = json.load(open(path))["findings"]
     by_rule = defaultdict(list)
     for f in findings:
@@ -65,7 +84,12 @@ def main():
     for r in sorted(counts, key=lambda r: (-counts[r], r)):
         print(f"| {r} | {counts[r]} | {alloc[r]} |")
     print()
-    print("| # | rule | sev | location | message |\n| ---: | --- | --- | --- | --- |")
+    if verdicts is None:
+        print("| # | rule | sev | location | message |\n| ---: | --- | --- | --- | --- |")
+    else:
+        print("| # | rule | sev | location | message | verdict | why |")
+        print("| ---: | --- | --- | --- | --- | --- | --- |")
+    tally = defaultdict(int)
     i = 0
     for r in sorted(counts, key=lambda r: (-counts[r], r)):
         picks = random.Random(f"{seed}:{r}").sample(by_rule[r], alloc[r])
@@ -73,7 +97,16 @@ def main():
         for f in picks:
             i += 1
             msg = f["message"].replace("|", "\\|")
-            print(f"| {i} | {r} | {f['severity']} | `{rel(f['path'])}:{f['line']}:{f['column']}` | {msg} |")
+            loc = f"{rel(f['path'])}:{f['line']}:{f['column']}"
+            row = f"| {i} | {r} | {f['severity']} | `{loc}` | {msg} |"
+            if verdicts is not None:
+                verdict, reason = verdicts.get((loc, r), ("TO JUDGE", ""))
+                tally[verdict] += 1
+                row += f" {verdict} | {reason} |"
+            print(row)
+    if verdicts is not None:
+        print()
+        print("Verdicts: " + ", ".join(f"{v} {tally[v]}" for v in sorted(tally)) + f" (of {i}).")
 
 
 if __name__ == "__main__":
