@@ -61,10 +61,12 @@ pub type Needs = BTreeMap<String, (Level, String)>;
 #[derive(Clone, Debug)]
 pub enum JobNeeds {
     Known(Needs),
-    /// The needs cannot be told; `reason` names the step, `span` points at it.
+    /// The needs cannot be told; `reason` names the (first such) step, `span` points at it.
+    /// `partial`: what the steps that can be read need (a lower bound).
     Unknown {
         reason: String,
         span: Span,
+        partial: Needs,
     },
 }
 
@@ -185,6 +187,7 @@ fn job_needs_at(wf: &Workflow, job: &Job, local: &LocalUses, depth: usize) -> Jo
                     Err(reason) => JobNeeds::Unknown {
                         reason: format!("job `{}` calls {reason}", job.id),
                         span: uses.raw.span.clone(),
+                        partial: Needs::new(),
                     },
                 };
             }
@@ -201,6 +204,7 @@ fn job_needs_at(wf: &Workflow, job: &Job, local: &LocalUses, depth: usize) -> Jo
                     job.id
                 ),
                 span: uses.raw.span.clone(),
+                partial: Needs::new(),
             },
         };
     }
@@ -223,6 +227,7 @@ fn steps_needs(
             && s.with_value("token")
                 .is_none_or(|v| mentions_github_token(&v.text))
     });
+    let mut unknown: Option<(String, Span)> = None;
     for step in steps {
         let result = if step.uses.is_some() {
             action_needs(step, &mut needs, local, depth)
@@ -232,13 +237,18 @@ fn steps_needs(
             Ok(())
         };
         if let Err(reason) = result {
-            return JobNeeds::Unknown {
-                reason,
-                span: step.span.clone(),
-            };
+            // Keep reading the other steps: what they need is needed whatever this one does.
+            unknown.get_or_insert((reason, step.span.clone()));
         }
     }
-    JobNeeds::Known(needs)
+    match unknown {
+        None => JobNeeds::Known(needs),
+        Some((reason, span)) => JobNeeds::Unknown {
+            reason,
+            span,
+            partial: needs,
+        },
+    }
 }
 
 /// `${{ inputs.NAME }}` in an action's text replaced by what the step passes (its `with:`
@@ -626,6 +636,14 @@ fn run_needs(
                 && kv.value.as_ref().is_some_and(|v| v.text.trim() == "true")
         })
     });
+    let npm_token_in_scope = envs.iter().any(|env| {
+        env.iter().any(|kv| {
+            matches!(
+                kv.name.to_ascii_uppercase().as_str(),
+                "NODE_AUTH_TOKEN" | "NPM_TOKEN" | "NPM_AUTH_TOKEN" | "NPM_CONFIG__AUTH"
+            ) && kv.value.as_ref().is_some_and(|v| !v.text.trim().is_empty())
+        })
+    });
     let mut recognised = false;
     for cmd in &script.commands {
         let Some(program) = cmd.program_name() else {
@@ -659,11 +677,21 @@ fn run_needs(
                     add(needs, "contents", Level::Write, "git push");
                 }
             }
-            "npm" | "pnpm" | "yarn"
-                if positional.contains(&"publish")
-                    && (args.contains(&"--provenance") || provenance_env) =>
+            "npm" | "pnpm" | "yarn" | "npx" | "lerna" | "changeset"
+                if is_npm_publish(program, &positional) =>
             {
-                let why = format!("{program} publish --provenance");
+                // With `--provenance` the publish signs through an OIDC token; without a
+                // long-lived npm token in scope it can only authenticate through one (trusted
+                // publishing, npm ≥ 11.5.1). Either way it fails without `id-token: write`.
+                // (A token written to `.npmrc` by an earlier step is not seen here: the job
+                // then keeps a scope it may not need, never loses one it does.)
+                let why = if args.contains(&"--provenance") || provenance_env {
+                    format!("{program} publish --provenance")
+                } else if !npm_token_in_scope {
+                    format!("{program} publish (trusted publishing)")
+                } else {
+                    continue;
+                };
                 add(needs, "id-token", Level::Write, &why);
             }
             "cosign"
@@ -729,6 +757,23 @@ fn run_needs(
         return Err(format!("step `{}` is given the GITHUB_TOKEN", step.label()));
     }
     Ok(())
+}
+
+/// `npm publish`, `pnpm publish`, `yarn npm publish`, `lerna publish`, `changeset publish`
+/// (also through `pnpm`/`yarn`/`npx`, or `npm run publish`): a publish to the npm registry.
+/// Broad on purpose: a flag's value (`pnpm --filter pkg publish`) reads as a positional word.
+fn is_npm_publish(program: &str, positional: &[&str]) -> bool {
+    match program {
+        "npm" | "pnpm" | "yarn" => positional.contains(&"publish"),
+        "npx" => {
+            matches!(
+                positional.first().copied(),
+                Some("lerna" | "changeset" | "@changesets/cli")
+            ) && positional.contains(&"publish")
+        }
+        "lerna" | "changeset" => positional.first() == Some(&"publish"),
+        _ => false,
+    }
 }
 
 enum GhNeed {
