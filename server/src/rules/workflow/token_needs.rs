@@ -227,12 +227,33 @@ fn steps_needs(
             && s.with_value("token")
                 .is_none_or(|v| mentions_github_token(&v.text))
     });
+    // An npm token configured by some step (`.npmrc` auth line, `npm config set …:_authToken`,
+    // or a token variable handed to a script): an npm publish may then use it instead of OIDC.
+    let npm_token_configured = steps.iter().any(|s| {
+        s.run.as_ref().is_some_and(|r| {
+            [
+                "_authToken",
+                "NPM_TOKEN",
+                "NODE_AUTH_TOKEN",
+                "NPM_AUTH_TOKEN",
+            ]
+            .iter()
+            .any(|w| r.text.contains(w))
+        })
+    });
     let mut unknown: Option<(String, Span)> = None;
     for step in steps {
         let result = if step.uses.is_some() {
             action_needs(step, &mut needs, local, depth)
         } else if step.run.is_some() {
-            run_needs(wf, job_env, step, default_checkout, &mut needs)
+            run_needs(
+                wf,
+                job_env,
+                step,
+                default_checkout,
+                npm_token_configured,
+                &mut needs,
+            )
         } else {
             Ok(())
         };
@@ -624,6 +645,7 @@ fn run_needs(
     job_env: &[KeyValue],
     step: &Step,
     default_checkout: bool,
+    npm_token_configured: bool,
     needs: &mut Needs,
 ) -> Result<(), String> {
     let run = step.run.as_ref().expect("checked by caller");
@@ -636,14 +658,15 @@ fn run_needs(
                 && kv.value.as_ref().is_some_and(|v| v.text.trim() == "true")
         })
     });
-    let npm_token_in_scope = envs.iter().any(|env| {
-        env.iter().any(|kv| {
-            matches!(
-                kv.name.to_ascii_uppercase().as_str(),
-                "NODE_AUTH_TOKEN" | "NPM_TOKEN" | "NPM_AUTH_TOKEN" | "NPM_CONFIG__AUTH"
-            ) && kv.value.as_ref().is_some_and(|v| !v.text.trim().is_empty())
-        })
-    });
+    let npm_token_in_scope = npm_token_configured
+        || envs.iter().any(|env| {
+            env.iter().any(|kv| {
+                matches!(
+                    kv.name.to_ascii_uppercase().as_str(),
+                    "NODE_AUTH_TOKEN" | "NPM_TOKEN" | "NPM_AUTH_TOKEN" | "NPM_CONFIG__AUTH"
+                ) && kv.value.as_ref().is_some_and(|v| !v.text.trim().is_empty())
+            })
+        });
     let mut recognised = false;
     for cmd in &script.commands {
         let Some(program) = cmd.program_name() else {
@@ -683,8 +706,8 @@ fn run_needs(
                 // With `--provenance` the publish signs through an OIDC token; without a
                 // long-lived npm token in scope it can only authenticate through one (trusted
                 // publishing, npm ≥ 11.5.1). Either way it fails without `id-token: write`.
-                // (A token written to `.npmrc` by an earlier step is not seen here: the job
-                // then keeps a scope it may not need, never loses one it does.)
+                // (A token set up in a way not seen here leaves the job a scope it may not
+                // need; it never loses one it does.)
                 let why = if args.contains(&"--provenance") || provenance_env {
                     format!("{program} publish --provenance")
                 } else if !npm_token_in_scope {
@@ -828,6 +851,30 @@ mod tests {
             JobNeeds::Known(n) => n.into_iter().map(|(k, (l, _))| (k, l)).collect(),
             JobNeeds::Unknown { reason, .. } => panic!("unknown: {reason}"),
         }
+    }
+
+    #[test]
+    fn npm_publish_through_trusted_publishing_needs_an_oidc_token() {
+        let id_token = |t: &str| {
+            known(t)
+                .iter()
+                .any(|(s, l)| s == "id-token" && *l == Level::Write)
+        };
+        assert!(id_token(
+            "jobs:\n  a:\n    steps:\n      - run: npm publish\n"
+        ));
+        assert!(id_token(
+            "jobs:\n  a:\n    steps:\n      - run: pnpm lerna publish --yes\n"
+        ));
+        assert!(id_token(
+            "jobs:\n  a:\n    steps:\n      - run: npx changeset publish\n"
+        ));
+        // A long-lived token in scope or configured by a step: no OIDC token needed.
+        assert!(!id_token("jobs:\n  a:\n    steps:\n      - run: npm publish\n        env:\n          NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }}\n"));
+        assert!(!id_token("jobs:\n  a:\n    steps:\n      - run: echo \"//registry.npmjs.org/:_authToken=$T\" > .npmrc\n      - run: npm publish\n"));
+        assert!(!id_token(
+            "jobs:\n  a:\n    steps:\n      - run: npm run build\n"
+        ));
     }
 
     #[test]
