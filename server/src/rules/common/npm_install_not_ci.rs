@@ -101,14 +101,26 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
     }
     let program = cmd.program_word().expect("has a program");
     let span = program.span.start + base..sub.span.end + base;
-    let mut f = Finding::new(
-        ID,
-        span.clone(),
+    // With no lockfile where it runs there is nothing to change or follow: say what does happen.
+    let message = if env.lockfile_available {
         format!(
             "`npm {}` can change the lockfile; `npm ci` installs exactly what it records",
             sub.value
-        ),
-    );
+        )
+    } else if env.ci {
+        format!(
+            "`npm {}` resolves every dependency afresh: the repository has no package-lock.json \
+             for `npm ci` to follow",
+            sub.value
+        )
+    } else {
+        format!(
+            "`npm {}` resolves every dependency afresh: no package-lock.json is copied into the \
+             image before it for `npm ci` to follow",
+            sub.value
+        )
+    };
+    let mut f = Finding::new(ID, span.clone(), message);
     // Flags that `npm ci` rejects or that mean "no lockfile" make the rewrite unsafe.
     let lockless = cmd.args().iter().any(|w| {
         let a = w.value.as_str();
@@ -239,6 +251,34 @@ mod tests {
         }
         let f = run(FileKind::Workflow, "  npm install --no-audit");
         assert_eq!(f[0].span, 2..13);
+    }
+
+    #[test]
+    fn without_a_lockfile_the_message_says_so() {
+        let f = run(FileKind::Workflow, "npm install");
+        assert!(
+            f[0].message.contains("can change the lockfile"),
+            "{}",
+            f[0].message
+        );
+        let f = run(FileKind::Dockerfile, "npm install");
+        assert_eq!(
+            f[0].message,
+            "`npm install` resolves every dependency afresh: no package-lock.json is copied \
+             into the image before it for `npm ci` to follow"
+        );
+        let script = "npm i";
+        let f = run_on(FileKind::Workflow, script, |ctx, out| {
+            let mut env = ShellEnv::for_kind(FileKind::Workflow);
+            env.lockfile_available = false;
+            check_parsed(ctx, script, &shell::parse(script), 0, env, out)
+        });
+        assert_eq!(
+            f[0].message,
+            "`npm i` resolves every dependency afresh: the repository has no package-lock.json \
+             for `npm ci` to follow"
+        );
+        assert!(f[0].fixes.is_empty());
     }
 
     #[test]
