@@ -215,10 +215,17 @@ fn check_pnpm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>)
     out.push(Finding::new(
         ID,
         program.span.start + base..sub.span.end + base,
-        format!(
-            "`pnpm {}` without --frozen-lockfile can change the lockfile",
-            sub.value
-        ),
+        if explicit_off {
+            format!(
+                "`pnpm {}` with --no-frozen-lockfile can change the lockfile",
+                sub.value
+            )
+        } else {
+            format!(
+                "`pnpm {}` without --frozen-lockfile can change the lockfile",
+                sub.value
+            )
+        },
     ));
 }
 
@@ -279,6 +286,18 @@ mod tests {
              for `npm ci` to follow"
         );
         assert!(f[0].fixes.is_empty());
+    }
+
+    #[test]
+    fn pnpm_unfrozen_on_purpose_is_named() {
+        let f = run(
+            FileKind::Workflow,
+            "pnpm i --prefer-offline --no-frozen-lockfile",
+        );
+        assert_eq!(
+            f[0].message,
+            "`pnpm i` with --no-frozen-lockfile can change the lockfile"
+        );
     }
 
     #[test]
