@@ -27,7 +27,7 @@ pub fn check_parsed(
         match cmd.program_name() {
             // The commands after it run in another folder than the one the lockfile fact
             // describes.
-            Some("cd" | "pushd") if env.root_lockfile_only && env.workdir.is_none() => {
+            Some("cd" | "pushd") if env.workdir.is_none() => {
                 env.workdir = Some("cd");
             }
             Some("npm") => check_npm(cmd, base, env, out),
@@ -102,7 +102,8 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
     let program = cmd.program_word().expect("has a program");
     let span = program.span.start + base..sub.span.end + base;
     // With no lockfile where it runs there is nothing to change or follow: say what does happen.
-    let message = if env.lockfile_available {
+    let at_root = env.workdir.is_none() && !cmd.has_flag("--prefix") && !cmd.has_flag("-C");
+    let message = if env.lockfile_available || (env.ci && !at_root) {
         format!(
             "`npm {}` can change the lockfile; `npm ci` installs exactly what it records",
             sub.value
@@ -286,6 +287,18 @@ mod tests {
              for `npm ci` to follow"
         );
         assert!(f[0].fixes.is_empty());
+        // In another folder (which may have a lockfile of its own) nothing is claimed about it.
+        let script = "cd test/app && npm install";
+        let f = run_on(FileKind::Workflow, script, |ctx, out| {
+            let mut env = ShellEnv::for_kind(FileKind::Workflow);
+            env.lockfile_available = false;
+            check_parsed(ctx, script, &shell::parse(script), 0, env, out)
+        });
+        assert!(
+            f[0].message.contains("can change the lockfile"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
