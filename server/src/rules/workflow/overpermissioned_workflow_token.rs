@@ -77,14 +77,19 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
                 if needless.is_empty() {
                     continue;
                 }
-                let (known, unknown): (Vec<&(&Job, JobNeeds)>, Vec<&(&Job, JobNeeds)>) = needs
-                    .iter()
-                    .filter(|(j, _)| needless.iter().any(|n| n.id == j.id))
-                    .partition(|(_, n)| matches!(n, JobNeeds::Known(_)));
-                let names = |js: &[&(&Job, JobNeeds)]| -> Vec<String> {
-                    js.iter().map(|(j, _)| format!("`{}`", j.id)).collect()
+                let inheriting = || {
+                    needs
+                        .iter()
+                        .filter(|(j, _)| needless.iter().any(|n| n.id == j.id))
                 };
-                let (known_names, unknown_names) = (names(&known), names(&unknown));
+                let known_names: Vec<String> = inheriting()
+                    .filter(|(_, n)| matches!(n, JobNeeds::Known(_)))
+                    .map(|(j, _)| format!("`{}`", j.id))
+                    .collect();
+                let unknown_names: Vec<String> = inheriting()
+                    .filter(|(_, n)| matches!(n, JobNeeds::Unknown { .. }))
+                    .map(|(j, _)| format!("`{}`", j.id))
+                    .collect();
                 let mut parts = Vec::new();
                 if !known_names.is_empty() {
                     parts.push(format!(
@@ -95,8 +100,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
                     ));
                 }
                 if !unknown_names.is_empty() {
-                    let why = unknown
-                        .iter()
+                    let why = inheriting()
                         .find_map(|(_, n)| match n {
                             JobNeeds::Unknown { reason, .. } => Some(reason.clone()),
                             JobNeeds::Known(_) => None,
