@@ -31,7 +31,7 @@ pub fn check_parsed(
                 env.workdir = Some("cd");
             }
             Some("npm") => check_npm(cmd, base, env, out),
-            Some("yarn") => check_yarn(cmd, base, out),
+            Some("yarn") => check_yarn(cmd, base, env, out),
             Some("pnpm") => check_pnpm(cmd, base, env, out),
             _ => {}
         }
@@ -160,7 +160,7 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
     out.push(f);
 }
 
-fn check_yarn(cmd: &Command, base: usize, out: &mut Vec<Finding>) {
+fn check_yarn(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) {
     let pos = positionals(cmd);
     let installs = match pos.first() {
         None => !cmd
@@ -174,6 +174,16 @@ fn check_yarn(cmd: &Command, base: usize, out: &mut Vec<Finding>) {
         || cmd.has_flag("--immutable")
         || is_global(cmd)
     {
+        return;
+    }
+    // Yarn 2+ on CI installs immutably unless told otherwise (at the repository root, where
+    // the `packageManager`/`.yarnrc.yml` fact applies).
+    let turned_off = cmd.has_flag("--no-immutable")
+        || cmd.assignments().any(|(k, v)| {
+            k == "YARN_ENABLE_IMMUTABLE_INSTALLS"
+                && matches!(v.trim_matches(['"', '\'']), "false" | "0")
+        });
+    if env.yarn_immutable_on_ci && env.workdir.is_none() && !cmd.has_flag("--cwd") && !turned_off {
         return;
     }
     let program = cmd.program_word().expect("has a program");
