@@ -4,7 +4,10 @@
 use std::{env, fmt::Write, fs, path::Path};
 
 fn main() {
-    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    // Read at run time: a build script compiled in another checkout (a copied `target/`) must
+    // still embed this checkout's docs.
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let rules_dir = Path::new(&manifest_dir).join("../rules");
     println!("cargo:rerun-if-changed={}", rules_dir.display());
     let mut entries: Vec<_> = fs::read_dir(&rules_dir)
         .into_iter()

@@ -4,13 +4,21 @@ use crate::config::{Config, RuleSetting};
 use crate::finding::{Edit, Finding, Fix};
 use crate::fix::apply_edits;
 use crate::kind::FileKind;
+use crate::rules::common::file_not_analysed::Skipped;
+use crate::rules::common::syntax_error;
 use crate::syntax::{self, Syntax};
 use crate::text::{line_span_at, LineIndex};
 use crate::workspace::Facts;
 use std::path::Path;
 
-/// Files larger than this get one "too large to analyse" finding instead of an analysis.
+/// The language server analyses open documents up to this size (it re-analyses on every
+/// keystroke); a larger one gets a `file-not-analysed` finding instead. `check` has its own,
+/// higher limit ([`CHECK_MAX_BYTES`]).
 pub const MAX_ANALYSED_BYTES: usize = 4 * 1024 * 1024;
+
+/// `chainwarden check` analyses files up to this size (a larger one gets a `file-not-analysed`
+/// finding). Far above any real workflow: it only guards against a stray huge file.
+pub const CHECK_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// One document to analyse.
 pub struct Document<'a> {
@@ -28,11 +36,9 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
 }
 
-/// Parse and analyse in one go (the CLI's path).
+/// Parse and analyse in one go (the CLI's path). Any size: the shells decide what they skip
+/// (see [`crate::rules::common::file_not_analysed`]).
 pub fn analyze_text(doc: &Document, facts: &Facts, config: &Config) -> Vec<Finding> {
-    if doc.text.len() > MAX_ANALYSED_BYTES {
-        return vec![];
-    }
     let syntax = syntax::parse(doc.kind, doc.path, doc.text, None);
     analyze(doc, &syntax, facts, config)
 }
@@ -48,6 +54,11 @@ pub fn analyze(doc: &Document, syntax: &Syntax, facts: &Facts, config: &Config) 
     };
     let mut findings = Vec::new();
     crate::rules::check(&ctx, &mut findings);
+    // A file that does not parse gets no fixes: where its text breaks, no edit can be known to
+    // leave it valid (SPEC §4). Fixing the syntax comes first.
+    if findings.iter().any(|f| f.rule == syntax_error::ID) {
+        findings.iter_mut().for_each(|f| f.fixes.clear());
+    }
     findings.retain_mut(|f| {
         // The pedantic tier (SPEC §7.4) is reported only when asked for.
         if !config.pedantic && crate::rules::is_pedantic(f.rule) {
@@ -65,6 +76,18 @@ pub fn analyze(doc: &Document, syntax: &Syntax, facts: &Facts, config: &Config) 
     });
     findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
     findings
+}
+
+/// The `file-not-analysed` finding for a file the shell skipped, graded or turned off by the
+/// config like any finding (inline comments cannot apply: the file was not read).
+pub fn skipped_finding(skipped: Skipped, config: &Config) -> Option<Finding> {
+    let mut f = skipped.finding();
+    match config.setting(f.rule) {
+        Some(RuleSetting::Off) => return None,
+        Some(RuleSetting::Severity(s)) => f.severity = s,
+        None => {}
+    }
+    Some(f)
 }
 
 const IGNORE_MARKER: &str = "chainwarden: ignore[";
@@ -86,8 +109,12 @@ fn is_suppressed(text: &str, f: &Finding) -> bool {
 }
 
 /// The "Ignore <rule> on this line" fix: a comment line above the finding, same indentation.
-/// `None` for files without comments (package.json).
+/// `None` for files without comments (package.json) and for `file-not-analysed`.
 pub fn ignore_fix(doc: &Document, f: &Finding) -> Option<Fix> {
+    // A file that was not analysed is not read either: a comment in it cannot silence anything.
+    if f.rule == crate::rules::common::file_not_analysed::ID {
+        return None;
+    }
     let prefix = match doc.kind {
         FileKind::Package => return None,
         FileKind::Source => "//",

@@ -1,7 +1,9 @@
 //! The analyse-then-fix harness shared by the fuzz targets (`fuzz/`) and the stable-Rust
 //! mutation test (`server/tests/robustness.rs`): parse, analyse, check every offered fix's
-//! edits, apply each fix alone and fix-all, re-parse and re-analyse. It panics (with the reason)
-//! on anything wrong; a clean return means the input was handled safely.
+//! edits, apply each fix alone and fix-all, re-parse and re-analyse; for YAML, check that
+//! recovery from syntax errors keeps every byte offset and reports no error in valid YAML.
+//! It panics (with the reason) on anything wrong; a clean return means the input was handled
+//! safely.
 
 use crate::config::Config;
 use crate::engine::{self, Document};
@@ -78,6 +80,23 @@ pub fn analyse_then_fix(kind: FileKind, text: &str) {
     let syntax = syntax::parse(kind, path, text, None);
     let findings = engine::analyze(&doc, &syntax, &facts, &config);
     check_findings(text, &findings);
+    if let syntax::Syntax::Yaml(yaml) = &syntax {
+        // Recovery keeps every place where it was; an error is reported only for YAML that
+        // tree-sitter rejects too (tree-sitter stops reading at a NUL byte, and the shells never
+        // analyse text holding one: it is binary).
+        assert_eq!(
+            yaml.repaired_text().len(),
+            text.len(),
+            "repair changed the length"
+        );
+        if yaml.error().is_some() && !text.contains('\0') {
+            assert!(
+                syntax::yaml::parse(text, None).root_node().has_error(),
+                "syntax error {:?} in YAML that parses",
+                yaml.error()
+            );
+        }
+    }
     for f in &findings {
         for fix in &f.fixes {
             if let Ok(fixed) = apply_edits(text, &fix.edits) {

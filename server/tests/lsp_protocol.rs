@@ -609,7 +609,7 @@ fn a_panic_in_one_analysis_does_not_kill_the_server() {
 }
 
 #[test]
-fn a_file_too_large_gets_one_information_diagnostic() {
+fn a_file_too_large_to_reanalyse_while_typing_gets_file_not_analysed() {
     let mut lsp = Lsp::start(Options::default());
     let mut text = String::from("on: push\n");
     while text.len() <= chainwarden::engine::MAX_ANALYSED_BYTES {
@@ -617,12 +617,181 @@ fn a_file_too_large_gets_one_information_diagnostic() {
     }
     lsp.open(WF_URI, 1, &text);
     let diags = lsp.diagnostics(WF_URI, 1);
-    assert_eq!(diags.len(), 1, "{diags:?}");
-    assert_eq!(diags[0]["severity"], 3);
-    assert!(diags[0]["message"]
-        .as_str()
+    assert_eq!(rules_of(&diags), ["file-not-analysed"], "{diags:?}");
+    assert_eq!(diags[0]["severity"], 2);
+    assert_eq!(diags[0]["range"], range(0, 0, 0, 0));
+    let message = diags[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("too large") && message.contains("the limit here is 4096 KiB"),
+        "{message}"
+    );
+    // Hover explains the rule like any other.
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": WF_URI }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert!(hover.to_string().contains("file-not-analysed"), "{hover}");
+    // No "Ignore … on this line": a comment in a file that is not read cannot silence anything.
+    let actions = code_actions(&mut lsp, WF_URI, range(0, 0, 0, 0), None);
+    assert!(actions.is_empty(), "{actions:?}");
+    lsp.shutdown();
+}
+
+/// `(rule, line, column)` of each finding `chainwarden check` reports for `text` as a workflow
+/// (0-based line, UTF-16 column: columns here are ASCII or tabs).
+fn cli_findings(text: &str) -> Vec<(String, u64, u64)> {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::write(wf.join("ci.yml"), text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_chainwarden"))
+        .current_dir(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut v: Vec<_> = report["findings"]
+        .as_array()
         .unwrap()
-        .contains("too large to analyse"));
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap() - 1,
+                f["column"].as_u64().unwrap() - 1,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn lsp_findings(diags: &[Value]) -> Vec<(String, u64, u64)> {
+    let mut v: Vec<_> = diags
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["range"]["start"]["character"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const TAB_INDENTED: &str = "on: push\npermissions: {}\njobs:\n\tbuild:\n\t\truns-on: ubuntu-latest\n\t\tsteps:\n\t\t\t- uses: actions/checkout@v4\n\t\t\t  with:\n\t\t\t    persist-credentials: false\n";
+const UNCLOSED_QUOTE_LAST: &str = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n      - run: \"npm test\n";
+const UNCLOSED_FLOW: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/cache@v4\n        with: {path: x\n      - uses: actions/setup-node@v4\n";
+const HALF_TYPED_KEY: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    permis\n    steps:\n      - uses: actions/setup-node@v4\n";
+
+/// The bad inputs of issue 12 give, in the language server, exactly the findings
+/// `chainwarden check` gives: the syntax error at the tab / quote / bracket / line, and the
+/// findings of the valid parts at their lines.
+#[test]
+fn broken_workflows_get_the_same_findings_as_check() {
+    let mut lsp = Lsp::start(Options::default());
+    let cases = [
+        (TAB_INDENTED, (3, 0), vec![6]),
+        (UNCLOSED_QUOTE_LAST, (8, 13), vec![0, 5]),
+        (UNCLOSED_FLOW, (7, 14), vec![6, 8]),
+        (HALF_TYPED_KEY, (5, 4), vec![7]),
+    ];
+    for (n, (text, syntax_at, other_lines)) in cases.into_iter().enumerate() {
+        let uri = format!("file:///tmp/chainwarden-lsp-test/.github/workflows/broken{n}.yml");
+        lsp.open(&uri, 1, text);
+        let diags = lsp.diagnostics(&uri, 1);
+        let got = lsp_findings(&diags);
+        assert_eq!(got, cli_findings(text), "{text}");
+        let syntax: Vec<_> = got.iter().filter(|f| f.0 == "syntax-error").collect();
+        assert_eq!(syntax.len(), 1, "{got:?}");
+        assert_eq!((syntax[0].1, syntax[0].2), syntax_at, "{text}");
+        let mut lines: Vec<u64> = got
+            .iter()
+            .filter(|f| f.0 != "syntax-error")
+            .map(|f| f.1)
+            .collect();
+        lines.dedup();
+        assert_eq!(lines, other_lines, "{got:?}");
+        let d = diags.iter().find(|d| d["code"] == "syntax-error").unwrap();
+        assert_eq!(d["severity"], 2);
+    }
+    // The permissions finding names the job, not a key of it.
+    let uri = "file:///tmp/chainwarden-lsp-test/.github/workflows/broken1.yml";
+    lsp.open(uri, 2, UNCLOSED_QUOTE_LAST);
+    let diags = lsp.diagnostics(uri, 2);
+    let perms = diags
+        .iter()
+        .find(|d| d["code"] == "overpermissioned-workflow-token")
+        .unwrap();
+    assert!(
+        perms["message"].as_str().unwrap().contains("job `build`"),
+        "{perms}"
+    );
+    lsp.shutdown();
+}
+
+/// Typing a quote breaks the document and closing it mends it: the syntax error comes and goes
+/// with incremental edits, and the findings around it stay.
+#[test]
+fn a_syntax_error_comes_and_goes_while_typing() {
+    let mut lsp = Lsp::start(Options::default());
+    let text = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/setup-node@v4\n      - run: npm test\n  b:\n    runs-on: x\n    steps:\n      - uses: actions/cache@v4\n";
+    lsp.open(WF_URI, 1, text);
+    let before = lsp_findings(&lsp.diagnostics(WF_URI, 1));
+    assert!(before.iter().all(|f| f.0 != "syntax-error"), "{before:?}");
+    // `run: "npm test` (line 7, after `run: `).
+    lsp.change(
+        WF_URI,
+        2,
+        json!([{ "range": range(7, 13, 7, 13), "text": "\"" }]),
+    );
+    let broken = lsp_findings(&lsp.diagnostics(WF_URI, 2));
+    let mut want = before.clone();
+    want.push(("syntax-error".to_string(), 7, 13));
+    want.sort();
+    assert_eq!(broken, want);
+    lsp.change(
+        WF_URI,
+        3,
+        json!([{ "range": range(7, 22, 7, 22), "text": "\"" }]),
+    );
+    assert_eq!(lsp_findings(&lsp.diagnostics(WF_URI, 3)), before);
+    lsp.shutdown();
+}
+
+/// Files on disk the workspace scan cannot analyse (binary, not UTF-8) are published with the
+/// finding `check` gives them, and so is an open document holding NUL bytes.
+#[test]
+fn binary_and_non_utf8_files_are_findings_in_the_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let wf = root.join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::write(wf.join("x.yml"), b"on: push\x00\x01\n").unwrap();
+    std::fs::write(wf.join("latin1.yml"), b"on: push\nname: caf\xe9\n").unwrap();
+    let root_str = root.to_str().unwrap().to_string();
+    let mut lsp = Lsp::start(Options {
+        root: Some(root_str.clone()),
+        ..Options::default()
+    });
+    for (name, why) in [("x.yml", "binary"), ("latin1.yml", "not valid UTF-8")] {
+        let uri = format!("file://{root_str}/.github/workflows/{name}");
+        let m = lsp.wait_for(&format!("diagnostics for {name}"), |m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str()
+        });
+        let diags = m["params"]["diagnostics"].as_array().unwrap();
+        assert_eq!(rules_of(diags), ["file-not-analysed"], "{name}: {diags:?}");
+        assert!(
+            diags[0]["message"].as_str().unwrap().contains(why),
+            "{diags:?}"
+        );
+        assert_eq!(diags[0]["range"], range(0, 0, 0, 0));
+    }
+    lsp.open(WF_URI, 1, "on: push\n\u{0}jobs: {}\n");
+    let diags = lsp.diagnostics(WF_URI, 1);
+    assert_eq!(rules_of(&diags), ["file-not-analysed"], "{diags:?}");
     lsp.shutdown();
 }
 

@@ -5,6 +5,7 @@ use crate::config::{Config, UserSettings};
 use crate::engine::{self, Document};
 use crate::finding::{FileFinding, Severity};
 use crate::kind;
+use crate::rules::common::file_not_analysed::Skipped;
 use crate::workspace;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -36,7 +37,8 @@ struct Target {
     named: bool,
 }
 
-/// A checked file's findings, with its text for the caret lines.
+/// A checked file's findings, with its text for the caret lines (empty for a file that was not
+/// analysed: binary or not UTF-8).
 pub struct Checked {
     pub path: PathBuf,
     pub text: String,
@@ -267,16 +269,24 @@ fn check_file(
         return Ok(None);
     };
     let bytes = std::fs::read(path).map_err(|e| describe_io_error(&e))?;
-    if bytes.contains(&0) {
-        return Err("binary file (contains NUL bytes); skipped".into());
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (first bad byte at offset {}); skipped",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
     let display = strip_dot(path).to_path_buf();
+    // Binary, not UTF-8 or too large: a finding on the file, never a silent skip.
+    if let Some(skipped) = Skipped::of(&bytes, Some(engine::CHECK_MAX_BYTES)) {
+        let findings = engine::skipped_finding(skipped, config)
+            .map(|finding| FileFinding {
+                path: display.clone(),
+                finding,
+            })
+            .into_iter()
+            .collect();
+        return Ok(Some(Checked {
+            path: display,
+            text: String::new(),
+            findings,
+            fixes: 0,
+        }));
+    }
+    let text = String::from_utf8(bytes).expect("checked by Skipped::of");
     let mut facts = facts.get(path, root);
     if matches!(kind, kind::FileKind::Workflow | kind::FileKind::Action) {
         crate::resolve::prefetch_online(config, &text, &mut facts);

@@ -63,6 +63,10 @@ fn text(results: &[Checked]) -> String {
                 f.rule,
                 f.message
             );
+            // A file that was not analysed (binary, not UTF-8) has no text to quote.
+            if c.text.is_empty() {
+                continue;
+            }
             let line_span = idx.line_span(&c.text, line as usize - 1);
             let src = redacted(&c.text[line_span.clone()], line_span.start, &secrets);
             let width = if end_line == line {

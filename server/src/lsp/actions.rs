@@ -336,7 +336,8 @@ async fn analyse_on_disk(state: &Arc<State>, uri: &Uri) -> Option<Analysed> {
         .await
         .ok()?
         .ok()?;
-    let text: Arc<str> = Arc::from(String::from_utf8(bytes).ok()?);
+    let (text, not_utf8) = super::state::text_of(bytes);
+    let text: Arc<str> = Arc::from(text);
     let snap = super::state::Snapshot {
         uri: uri.clone(),
         path: path.clone(),
@@ -344,6 +345,7 @@ async fn analyse_on_disk(state: &Arc<State>, uri: &Uri) -> Option<Analysed> {
         version: None,
         text: text.clone(),
         kept: None,
+        not_utf8,
     };
     match state.analyse(&snap).await {
         super::state::Outcome::Findings(f) => Some(Analysed {

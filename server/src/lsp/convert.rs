@@ -109,21 +109,6 @@ pub fn diagnostic(lines: &Lines, uri: &Uri, version: Option<i32>, f: &Finding) -
     }
 }
 
-/// The one diagnostic a file too large to analyse gets.
-pub fn too_large_diagnostic(len: usize) -> Diagnostic {
-    Diagnostic {
-        range: Range::default(),
-        severity: Some(DiagnosticSeverity::INFORMATION),
-        source: Some(SOURCE.to_string()),
-        message: format!(
-            "chainwarden: file too large to analyse ({} KiB; the limit is {} KiB)",
-            len / 1024,
-            crate::engine::MAX_ANALYSED_BYTES / 1024
-        ),
-        ..Diagnostic::default()
-    }
-}
-
 /// The smallest single edit turning `old` into `new` (common prefix and suffix kept).
 pub fn minimal_edit(old: &str, new: &str) -> Edit {
     let prefix = old

@@ -214,7 +214,13 @@ mod tests {
         match doc.kept().expect("a kept parse") {
             Kept::Yaml(yaml) => {
                 let d = yaml.to_doc();
-                format!("{:?} {:?} {}", d.root, d.anchors, d.has_errors)
+                format!(
+                    "{:?} {:?} {} {:?}",
+                    d.root,
+                    d.anchors,
+                    d.has_errors,
+                    yaml.error()
+                )
             }
             Kept::Js(tree) => tree.root_node().to_sexp(),
         }

@@ -7,6 +7,7 @@ use crate::config::{Config, ConfigError, ConfigWarning, UserSettings};
 use crate::engine::{self, MAX_ANALYSED_BYTES};
 use crate::finding::Finding;
 use crate::kind::{self, FileKind};
+use crate::rules::common::file_not_analysed::Skipped;
 use crate::syntax;
 use crate::text::Encoding;
 use crate::workspace;
@@ -63,6 +64,8 @@ pub struct Snapshot {
     pub version: Option<i32>,
     pub text: Arc<str>,
     pub kept: Option<Kept>,
+    /// Set when the file on disk is not UTF-8 (`text` is then a lossy copy, not analysed).
+    pub not_utf8: Option<usize>,
 }
 
 pub enum Outcome {
@@ -71,7 +74,6 @@ pub enum Outcome {
     Unsupported,
     /// Excluded by the config's `ignore`: no diagnostics.
     Nothing,
-    TooLarge,
     Panicked(String),
     /// A newer version arrived before the analysis started: skipped.
     Stale,
@@ -115,7 +117,9 @@ impl State {
             config_errors: DashMap::new(),
             online_override: RwLock::new(None),
             pedantic_override: RwLock::new(None),
-            user: RwLock::new(UserSettings::default()),
+            // Read now, before any document can be analysed (the workspace scan reads it again
+            // and reports a broken user config file).
+            user: RwLock::new(UserSettings::load().0),
             known: DashMap::new(),
             panic_on: std::env::var(TEST_PANIC_ENV).ok().filter(|s| !s.is_empty()),
         }
@@ -203,6 +207,7 @@ impl State {
             version: Some(doc.version),
             text: doc.text().clone(),
             kept: doc.kept().cloned(),
+            not_utf8: None,
         })
     }
 
@@ -221,9 +226,6 @@ impl State {
         let Some(kind) = snap.kind else {
             return Outcome::Unsupported;
         };
-        if snap.text.len() > MAX_ANALYSED_BYTES {
-            return Outcome::TooLarge;
-        }
         let root = self.root_of(&snap.path);
         let config = self.config_for(root.as_deref());
         let relative = root
@@ -234,6 +236,18 @@ impl State {
         // Test data stays quiet even when opened, as in `chainwarden check` (SPEC §7.9).
         if config.is_ignored(&relative) || config.skips_test_data(&relative, kind) {
             return Outcome::Nothing;
+        }
+        // Binary, not UTF-8 or too large to re-analyse while typing: a finding, never silence.
+        let skipped = match snap.not_utf8 {
+            Some(valid_up_to) => Some(Skipped::NotUtf8 { valid_up_to }),
+            None => Skipped::of_text(&snap.text, Some(MAX_ANALYSED_BYTES)),
+        };
+        if let Some(skipped) = skipped {
+            return Outcome::Findings(
+                engine::skipped_finding(skipped, &config)
+                    .into_iter()
+                    .collect(),
+            );
         }
         let (path, text, kept) = (snap.path.clone(), snap.text.clone(), snap.kept.clone());
         let panic_on = self.panic_on.clone();
@@ -293,7 +307,6 @@ impl State {
             }
             Outcome::Unsupported | Outcome::Stale => return,
             Outcome::Nothing => Vec::new(),
-            Outcome::TooLarge => vec![convert::too_large_diagnostic(snap.text.len())],
             Outcome::Panicked(message) => {
                 let what = format!(
                     "analysis of {} panicked ({message}); its diagnostics were not updated",
@@ -380,15 +393,8 @@ impl State {
         };
         let owned = path.to_path_buf();
         let read = tokio::task::spawn_blocking(move || std::fs::read(owned)).await;
-        let text = match read {
-            Ok(Ok(bytes)) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => {
-                    let msg = format!("{}: not valid UTF-8; skipped", path.display());
-                    self.log(MessageType::WARNING, msg).await;
-                    return self.clear(&uri).await;
-                }
-            },
+        let (text, not_utf8) = match read {
+            Ok(Ok(bytes)) => text_of(bytes),
             _ => return self.clear(&uri).await,
         };
         self.known.insert(path.to_path_buf(), kind);
@@ -399,6 +405,7 @@ impl State {
             version: None,
             text: Arc::from(text),
             kept: None,
+            not_utf8,
         };
         let outcome = self.analyse(&snap).await;
         self.publish(&snap, outcome).await;
@@ -505,6 +512,20 @@ pub fn uri_path(uri: &Uri) -> PathBuf {
     match uri.to_file_path() {
         Some(p) if is_file => p.into_owned(),
         _ => PathBuf::from(uri.path().as_str()),
+    }
+}
+
+/// A file's bytes as text: the text itself, or a lossy copy and where the first bad byte is.
+pub fn text_of(bytes: Vec<u8>) -> (String, Option<usize>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
+            (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(bad),
+            )
+        }
     }
 }
 

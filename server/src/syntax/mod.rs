@@ -6,6 +6,7 @@ pub mod json;
 pub mod shell;
 pub mod yaml;
 mod yaml_fast;
+pub mod yaml_recover;
 pub mod yaml_regions;
 
 use crate::kind::FileKind;

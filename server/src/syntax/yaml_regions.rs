@@ -13,6 +13,7 @@
 
 use super::yaml::{self, Pair, YKind, YNode, YamlDoc};
 use super::yaml_fast;
+use super::yaml_recover::{self, YamlError};
 use crate::finding::Span;
 use crate::kind::FileKind;
 use std::collections::hash_map::DefaultHasher;
@@ -62,6 +63,18 @@ struct Region {
     /// The region parsed alone, spans relative to `span.start`; `None` when it did not read as
     /// the mapping (or, for an item, the sequence) that ends where the region ends.
     value: Option<Arc<YamlDoc>>,
+    /// A region that did not parse: its first error and the repaired text it was read from
+    /// (see [`yaml_recover`]), spans relative to `span.start`.
+    broken: Option<Arc<Broken>>,
+}
+
+/// What recovery made of a region that did not parse.
+struct Broken {
+    /// `None` when what was repaired is valid YAML tree-sitter-yaml cannot read.
+    error: Option<YamlError>,
+    /// The same-length text the value tree was read from; for a document indented with tabs,
+    /// the text with every tab a space (its tree was read with tabs two columns wide).
+    repaired: String,
 }
 
 /// A region the line scan found: where it is, its role and its indentation.
@@ -90,7 +103,7 @@ impl YamlSyntax {
     ) -> Self {
         let text: Arc<str> = Arc::from(text);
         let Some(plan) = layout(&text, nested_key, split_over) else {
-            return Self::whole(text);
+            return Self::whole(text, nested_key, split_over);
         };
         let reusable = previous.map(Reusable::new);
         let regions: Vec<Region> = plan
@@ -107,25 +120,90 @@ impl YamlSyntax {
             .enumerate()
             .all(|(i, r)| fits(&regions, i, r))
         {
-            return Self::whole(text);
+            return Self::whole(text, nested_key, split_over);
         }
         Self { text, regions }
     }
 
-    fn whole(text: Arc<str>) -> Self {
+    fn whole(text: Arc<str>, nested_key: Option<&str>, split_over: usize) -> Self {
         let fast = || {
             yaml_fast::read_region(&text, None, false)
                 .or_else(|| yaml_fast::read_region(&text, None, true))
         };
-        let value = Arc::new(fast().unwrap_or_else(|| yaml::parse_doc(&text)));
+        let (value, broken) = match fast() {
+            Some(doc) => (doc, None),
+            None => {
+                let tree = yaml::parse(&text, None);
+                let tabs = || {
+                    let error = yaml_recover::first_tab_error(&text)?;
+                    Some((error, yaml_recover::Expanded::of(&text)?))
+                };
+                if !tree.root_node().has_error() {
+                    (yaml::to_doc(&tree, &text), None)
+                } else if let Some((error, expanded)) = tabs() {
+                    // Indented with tabs: read with each tab two columns wide (in regions, what
+                    // else is broken repaired as usual), spans mapped back to the document.
+                    let inner = Self::parse_splitting(&expanded.text, nested_key, None, split_over);
+                    let mut doc = inner.to_doc();
+                    yaml_recover::map_doc(&mut doc, &|o| expanded.to_original(o));
+                    let repaired = text.replace('\t', " ");
+                    (
+                        doc,
+                        Some(Arc::new(Broken {
+                            error: Some(error),
+                            repaired,
+                        })),
+                    )
+                } else {
+                    match yaml_recover::repair(&text, "", Some(tree)) {
+                        Some(r) => (
+                            match &r.tree {
+                                Some(tree) => yaml::to_doc(tree, &r.text),
+                                None => yaml::parse_doc(&r.text),
+                            },
+                            Some(Arc::new(Broken {
+                                error: r.error,
+                                repaired: r.text,
+                            })),
+                        ),
+                        None => (yaml::parse_doc(&text), None),
+                    }
+                }
+            }
+        };
         let regions = vec![Region {
             span: 0..text.len(),
             role: Role::Top,
             marker: None,
             hash: 0,
-            value: Some(value),
+            value: Some(Arc::new(value)),
+            broken,
         }];
         Self { text, regions }
+    }
+
+    /// The document's first syntax error, if it has one (spans into the whole text).
+    pub fn error(&self) -> Option<YamlError> {
+        self.regions.iter().find_map(|r| {
+            let e = r.broken.as_ref()?.error.as_ref()?;
+            Some(e.shifted(r.span.start))
+        })
+    }
+
+    /// The text the value tree was read from: the document with every broken place repaired
+    /// (see [`yaml_recover`]); the document itself when it parses. Same length, same lines.
+    pub fn repaired_text(&self) -> std::borrow::Cow<'_, str> {
+        if self.regions.iter().all(|r| r.broken.is_none()) {
+            return std::borrow::Cow::Borrowed(&self.text);
+        }
+        let mut out = String::with_capacity(self.text.len());
+        for r in &self.regions {
+            match &r.broken {
+                Some(b) => out.push_str(&b.repaired),
+                None => out.push_str(&self.text[r.span.clone()]),
+            }
+        }
+        std::borrow::Cow::Owned(out)
     }
 
     pub fn text(&self) -> &str {
@@ -354,9 +432,12 @@ fn region(
 ) -> Region {
     let part = &text[span.clone()];
     let hash = hash_of(part);
-    let value = match reusable.and_then(|r| r.find(part, hash, role, marker)) {
-        Some(previous) => previous.value.clone(),
-        None => convert(part, role, marker).map(Arc::new),
+    let (value, broken) = match reusable.and_then(|r| r.find(part, hash, role, marker)) {
+        Some(previous) => (previous.value.clone(), previous.broken.clone()),
+        None => {
+            let (value, broken) = convert(part, role, marker);
+            (value.map(Arc::new), broken.map(Arc::new))
+        }
     };
     Region {
         span,
@@ -364,16 +445,50 @@ fn region(
         marker,
         hash,
         value,
+        broken,
     }
 }
 
 const END_MARKER: &str = "chainwarden-region-end";
 
 /// The region's value tree, or `None` when it is not a mapping (a sequence for an item) that
-/// ends at the region's end.
-fn convert(part: &str, role: Role, marker: Option<usize>) -> Option<YamlDoc> {
-    yaml_fast::read_region(part, marker, role == Role::Item)
-        .or_else(|| convert_with_tree_sitter(part, role, marker))
+/// ends at the region's end; for a region that does not parse, the tree of its repaired text.
+fn convert(part: &str, role: Role, marker: Option<usize>) -> (Option<YamlDoc>, Option<Broken>) {
+    if let Some(doc) = yaml_fast::read_region(part, marker, role == Role::Item) {
+        return (Some(doc), None);
+    }
+    let suffix = marker_line(role, marker);
+    let marked = format!("{part}{suffix}");
+    let tree = yaml::parse(&marked, None);
+    if !tree.root_node().has_error() {
+        return (fit_marked(&tree, &marked, part, role, marker), None);
+    }
+    match yaml_recover::repair(part, &suffix, Some(tree)) {
+        Some(r) => {
+            let value = match &r.tree {
+                Some(tree) => {
+                    let marked = format!("{}{suffix}", r.text);
+                    fit_marked(tree, &marked, &r.text, role, marker)
+                }
+                None => convert_with_tree_sitter(&r.text, role, marker),
+            };
+            let broken = Broken {
+                error: r.error,
+                repaired: r.text,
+            };
+            (value, Some(broken))
+        }
+        None => (convert_with_tree_sitter(part, role, marker), None),
+    }
+}
+
+/// The end marker line a region is parsed with (none for the document's last region).
+fn marker_line(role: Role, marker: Option<usize>) -> String {
+    match marker {
+        None => String::new(),
+        Some(indent) if role == Role::Item => format!("{:indent$}- {END_MARKER}\n", ""),
+        Some(indent) => format!("{:indent$}{END_MARKER}:\n", ""),
+    }
 }
 
 /// [`convert`] by parsing the region with tree-sitter.
@@ -382,9 +497,22 @@ pub(super) fn convert_with_tree_sitter(
     role: Role,
     marker: Option<usize>,
 ) -> Option<YamlDoc> {
+    let marked = format!("{part}{}", marker_line(role, marker));
+    fit_marked(&yaml::parse(&marked, None), &marked, part, role, marker)
+}
+
+/// The value tree of a region parsed with its end marker (`tree` of `marked`), when it reads
+/// as its part.
+fn fit_marked(
+    tree: &tree_sitter::Tree,
+    marked: &str,
+    part: &str,
+    role: Role,
+    marker: Option<usize>,
+) -> Option<YamlDoc> {
     let item = role == Role::Item;
     let Some(indent) = marker else {
-        let doc = yaml::to_doc(&yaml::parse(part, None), part);
+        let doc = yaml::to_doc(tree, part);
         let root = doc.root.as_ref()?;
         let fits = if item {
             root.as_seq().is_some()
@@ -393,12 +521,7 @@ pub(super) fn convert_with_tree_sitter(
         };
         return fits.then_some(doc);
     };
-    let marked = if item {
-        format!("{part}{:indent$}- {END_MARKER}\n", "")
-    } else {
-        format!("{part}{:indent$}{END_MARKER}:\n", "")
-    };
-    let mut doc = yaml::to_doc(&yaml::parse(&marked, None), &marked);
+    let mut doc = yaml::to_doc(tree, marked);
     let root = doc.root.as_mut()?;
     // The marker must read as the root's own last entry, right where it was put.
     let end = match &mut root.kind {
@@ -446,7 +569,18 @@ fn layout(text: &str, nested_key: Option<&str>, split_over: usize) -> Option<Vec
             continue;
         }
         seen_content = true;
-        let (key, rest) = split_key_line(body)?;
+        let Some((key, rest)) = split_key_line(body) else {
+            // A key being typed (a word, no `:` yet) is never valid here: it stays in the
+            // region before it, which recovery repairs, instead of the whole document being
+            // parsed (and repaired) again on every keystroke.
+            let code = body.split(" #").next().unwrap_or(body);
+            let half_typed = body.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                && !code.contains(':');
+            if half_typed && !top.is_empty() {
+                continue;
+            }
+            return None;
+        };
         top.push(start..start);
         is_parent.push(nested_key == Some(key) && is_blank_or_comment(rest));
     }
@@ -746,8 +880,26 @@ mod tests {
         ] {
             let s = YamlSyntax::parse(text, Some("jobs"), None);
             assert_eq!(s.region_count(), 1, "{text:?}");
-            assert!(same(&s.to_doc(), &whole(text)), "{text:?}");
+            // A document that does not parse is read from its repaired text (one indented with
+            // tabs from its tab-expanded text, a different length: not comparable here).
+            let tabs = s
+                .error()
+                .is_some_and(|e| e.kind == yaml_recover::ErrorKind::TabIndent);
+            assert!(
+                tabs || same(&s.to_doc(), &whole(&s.repaired_text())),
+                "{text:?}"
+            );
         }
+    }
+
+    #[test]
+    fn a_top_level_key_being_typed_stays_in_its_region() {
+        let text = "on: push\nperm\njobs:\n  a:\n    runs-on: x\n  b:\n    runs-on: y\n";
+        let s = YamlSyntax::parse(text, Some("jobs"), None);
+        assert_eq!(s.region_count(), 4);
+        let e = s.error().unwrap();
+        assert_eq!(&text[e.span], "perm");
+        assert!(same(&s.to_doc(), &whole(&s.repaired_text())));
     }
 
     #[test]
@@ -785,7 +937,13 @@ mod proptests {
 
     fn printed(s: &YamlSyntax) -> String {
         let d = s.to_doc();
-        format!("{:?} {:?} {}", d.root, d.anchors, d.has_errors)
+        format!(
+            "{:?} {:?} {} {:?}",
+            d.root,
+            d.anchors,
+            d.has_errors,
+            s.error()
+        )
     }
 
     proptest! {

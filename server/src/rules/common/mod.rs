@@ -2,19 +2,23 @@
 //! and Dockerfile `RUN` instructions.
 
 pub mod curl_pipe_shell;
+pub mod file_not_analysed;
 pub mod hardcoded_credential;
 pub mod imdsv1_request;
 pub mod npm_install_not_ci;
 pub mod secret_names;
+pub mod syntax_error;
 
 use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::kind::FileKind;
 use crate::syntax::shell::{self, Script};
 
-/// Rules that run for every file kind.
+/// Rules that run for every file kind (`file-not-analysed` is reported by the shells, for files
+/// the engine never sees).
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     hardcoded_credential::check(ctx, out);
+    syntax_error::check(ctx, out);
 }
 
 /// Where a shell script runs, as far as the shell detectors care.
@@ -30,6 +34,9 @@ pub struct ShellEnv {
     /// The step's `working-directory:` (or the job's/workflow's `defaults.run`), when it is
     /// not the repository root.
     pub workdir: Option<&'static str>,
+    /// The repository uses Yarn 2+, which makes installs immutable on CI by default
+    /// (`enableImmutableInstalls`), and the script's environment does not turn that off.
+    pub yarn_immutable_on_ci: bool,
 }
 
 impl ShellEnv {
@@ -42,6 +49,7 @@ impl ShellEnv {
             lockfile_available: ci,
             root_lockfile_only: false,
             workdir: None,
+            yarn_immutable_on_ci: false,
         }
     }
 }
@@ -61,17 +69,19 @@ pub fn check_shell_script_parsed(
     base: usize,
     out: &mut Vec<Finding>,
 ) {
-    check_shell_script_in(ctx, script, parsed, base, false, out);
+    check_shell_script_in(ctx, script, parsed, base, false, false, out);
 }
 
 /// As [`check_shell_script_parsed`], for a script that runs outside the repository root when
-/// `elsewhere` (a `working-directory:`).
+/// `elsewhere` (a `working-directory:`); `yarn_immutable_off`: its environment sets
+/// `YARN_ENABLE_IMMUTABLE_INSTALLS` false.
 pub fn check_shell_script_in(
     ctx: &Ctx,
     script: &str,
     parsed: &Script,
     base: usize,
     elsewhere: bool,
+    yarn_immutable_off: bool,
     out: &mut Vec<Finding>,
 ) {
     let mut env = ShellEnv::for_kind(ctx.doc.kind);
@@ -84,6 +94,13 @@ pub fn check_shell_script_in(
     if elsewhere {
         env.workdir = Some("working-directory");
     }
+    env.yarn_immutable_on_ci = env.ci
+        && !yarn_immutable_off
+        && ctx
+            .facts
+            .repo_package
+            .as_ref()
+            .is_some_and(|r| r.yarn_berry);
     check_parsed_script(ctx, script, parsed, base, env, out);
 }
 

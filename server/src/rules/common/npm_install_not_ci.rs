@@ -27,11 +27,11 @@ pub fn check_parsed(
         match cmd.program_name() {
             // The commands after it run in another folder than the one the lockfile fact
             // describes.
-            Some("cd" | "pushd") if env.root_lockfile_only && env.workdir.is_none() => {
+            Some("cd" | "pushd") if env.workdir.is_none() => {
                 env.workdir = Some("cd");
             }
             Some("npm") => check_npm(cmd, base, env, out),
-            Some("yarn") => check_yarn(cmd, base, out),
+            Some("yarn") => check_yarn(cmd, base, env, out),
             Some("pnpm") => check_pnpm(cmd, base, env, out),
             _ => {}
         }
@@ -101,14 +101,27 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
     }
     let program = cmd.program_word().expect("has a program");
     let span = program.span.start + base..sub.span.end + base;
-    let mut f = Finding::new(
-        ID,
-        span.clone(),
+    // With no lockfile where it runs there is nothing to change or follow: say what does happen.
+    let at_root = env.workdir.is_none() && !cmd.has_flag("--prefix") && !cmd.has_flag("-C");
+    let message = if env.lockfile_available || (env.ci && !at_root) {
         format!(
             "`npm {}` can change the lockfile; `npm ci` installs exactly what it records",
             sub.value
-        ),
-    );
+        )
+    } else if env.ci {
+        format!(
+            "`npm {}` resolves every dependency afresh: the repository has no package-lock.json \
+             for `npm ci` to follow",
+            sub.value
+        )
+    } else {
+        format!(
+            "`npm {}` resolves every dependency afresh: no package-lock.json is copied into the \
+             image before it for `npm ci` to follow",
+            sub.value
+        )
+    };
+    let mut f = Finding::new(ID, span.clone(), message);
     // Flags that `npm ci` rejects or that mean "no lockfile" make the rewrite unsafe.
     let lockless = cmd.args().iter().any(|w| {
         let a = w.value.as_str();
@@ -147,7 +160,7 @@ fn check_npm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) 
     out.push(f);
 }
 
-fn check_yarn(cmd: &Command, base: usize, out: &mut Vec<Finding>) {
+fn check_yarn(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>) {
     let pos = positionals(cmd);
     let installs = match pos.first() {
         None => !cmd
@@ -161,6 +174,16 @@ fn check_yarn(cmd: &Command, base: usize, out: &mut Vec<Finding>) {
         || cmd.has_flag("--immutable")
         || is_global(cmd)
     {
+        return;
+    }
+    // Yarn 2+ on CI installs immutably unless told otherwise (at the repository root, where
+    // the `packageManager`/`.yarnrc.yml` fact applies).
+    let turned_off = cmd.has_flag("--no-immutable")
+        || cmd.assignments().any(|(k, v)| {
+            k == "YARN_ENABLE_IMMUTABLE_INSTALLS"
+                && matches!(v.trim_matches(['"', '\'']), "false" | "0")
+        });
+    if env.yarn_immutable_on_ci && env.workdir.is_none() && !cmd.has_flag("--cwd") && !turned_off {
         return;
     }
     let program = cmd.program_word().expect("has a program");
@@ -203,10 +226,17 @@ fn check_pnpm(cmd: &Command, base: usize, env: ShellEnv, out: &mut Vec<Finding>)
     out.push(Finding::new(
         ID,
         program.span.start + base..sub.span.end + base,
-        format!(
-            "`pnpm {}` without --frozen-lockfile can change the lockfile",
-            sub.value
-        ),
+        if explicit_off {
+            format!(
+                "`pnpm {}` with --no-frozen-lockfile can change the lockfile",
+                sub.value
+            )
+        } else {
+            format!(
+                "`pnpm {}` without --frozen-lockfile can change the lockfile",
+                sub.value
+            )
+        },
     ));
 }
 
@@ -239,6 +269,58 @@ mod tests {
         }
         let f = run(FileKind::Workflow, "  npm install --no-audit");
         assert_eq!(f[0].span, 2..13);
+    }
+
+    #[test]
+    fn without_a_lockfile_the_message_says_so() {
+        let f = run(FileKind::Workflow, "npm install");
+        assert!(
+            f[0].message.contains("can change the lockfile"),
+            "{}",
+            f[0].message
+        );
+        let f = run(FileKind::Dockerfile, "npm install");
+        assert_eq!(
+            f[0].message,
+            "`npm install` resolves every dependency afresh: no package-lock.json is copied \
+             into the image before it for `npm ci` to follow"
+        );
+        let script = "npm i";
+        let f = run_on(FileKind::Workflow, script, |ctx, out| {
+            let mut env = ShellEnv::for_kind(FileKind::Workflow);
+            env.lockfile_available = false;
+            check_parsed(ctx, script, &shell::parse(script), 0, env, out)
+        });
+        assert_eq!(
+            f[0].message,
+            "`npm i` resolves every dependency afresh: the repository has no package-lock.json \
+             for `npm ci` to follow"
+        );
+        assert!(f[0].fixes.is_empty());
+        // In another folder (which may have a lockfile of its own) nothing is claimed about it.
+        let script = "cd test/app && npm install";
+        let f = run_on(FileKind::Workflow, script, |ctx, out| {
+            let mut env = ShellEnv::for_kind(FileKind::Workflow);
+            env.lockfile_available = false;
+            check_parsed(ctx, script, &shell::parse(script), 0, env, out)
+        });
+        assert!(
+            f[0].message.contains("can change the lockfile"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn pnpm_unfrozen_on_purpose_is_named() {
+        let f = run(
+            FileKind::Workflow,
+            "pnpm i --prefer-offline --no-frozen-lockfile",
+        );
+        assert_eq!(
+            f[0].message,
+            "`pnpm i` with --no-frozen-lockfile can change the lockfile"
+        );
     }
 
     #[test]

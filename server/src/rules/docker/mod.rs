@@ -43,6 +43,7 @@ fn check_run_scripts(ctx: &Ctx, m: &DockerModel, out: &mut Vec<Finding>) {
             lockfile_available: lockfile_copied_before(m, s.ins),
             root_lockfile_only: false,
             workdir: None,
+            yarn_immutable_on_ci: false,
         };
         let text = &ctx.doc.text[s.span.clone()];
         common::check_parsed_script(ctx, text, &s.script, s.base, env, out);

@@ -62,30 +62,68 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
                 .map(|j| (*j, job_needs(wf, j, ctx.facts)))
                 .collect();
             for scope in p.write_scopes() {
-                // Jobs that inherit the write access without needing it (unknown needs count).
+                // Jobs that inherit the write access without needing it, and jobs whose needs
+                // cannot be told (they inherit it too; the message must not claim they do not
+                // need it).
                 let needless: Vec<&Job> = needs
                     .iter()
                     .filter(|(_, n)| match n {
-                        JobNeeds::Known(n) => {
+                        JobNeeds::Known(n) | JobNeeds::Unknown { partial: n, .. } => {
                             n.get(&scope.scope).is_none_or(|(l, _)| *l < Level::Write)
                         }
-                        JobNeeds::Unknown { .. } => true,
                     })
                     .map(|(j, _)| *j)
                     .collect();
                 if needless.is_empty() {
                     continue;
                 }
-                let names: Vec<String> = needless.iter().map(|j| format!("`{}`", j.id)).collect();
+                let inheriting = || {
+                    needs
+                        .iter()
+                        .filter(|(j, _)| needless.iter().any(|n| n.id == j.id))
+                };
+                let known_names: Vec<String> = inheriting()
+                    .filter(|(_, n)| matches!(n, JobNeeds::Known(_)))
+                    .map(|(j, _)| format!("`{}`", j.id))
+                    .collect();
+                let unknown_names: Vec<String> = inheriting()
+                    .filter(|(_, n)| matches!(n, JobNeeds::Unknown { .. }))
+                    .map(|(j, _)| format!("`{}`", j.id))
+                    .collect();
+                let mut parts = Vec::new();
+                if !known_names.is_empty() {
+                    parts.push(format!(
+                        "{} {}, which {} not need it",
+                        plural(known_names.len(), "job", "jobs"),
+                        known_names.join(", "),
+                        plural(known_names.len(), "does", "do")
+                    ));
+                }
+                if !unknown_names.is_empty() {
+                    let why = inheriting()
+                        .find_map(|(_, n)| match n {
+                            JobNeeds::Unknown { reason, .. } => Some(reason.clone()),
+                            JobNeeds::Known(_) => None,
+                        })
+                        .unwrap_or_default();
+                    parts.push(format!(
+                        "{}{} {}, whose needs cannot be told ({why})",
+                        if known_names.is_empty() {
+                            ""
+                        } else {
+                            ", and by "
+                        },
+                        plural(unknown_names.len(), "job", "jobs"),
+                        unknown_names.join(", "),
+                    ));
+                }
                 let mut f = Finding::new(
                     ID,
                     scope.span.clone(),
                     format!(
-                        "`{}: write` at workflow level is inherited by {} {}, which {} not need it",
+                        "`{}: write` at workflow level is inherited by {}",
                         scope.scope,
-                        plural(names.len(), "job", "jobs"),
-                        names.join(", "),
-                        plural(names.len(), "does", "do")
+                        parts.concat()
                     ),
                 );
                 for j in &needless {
@@ -480,6 +518,19 @@ mod tests {
         );
         assert!(ours(&out).is_empty(), "still fires:\n{out}");
         out
+    }
+
+    #[test]
+    fn jobs_whose_needs_cannot_be_told_are_not_said_to_need_nothing() {
+        let t = "on: push\npermissions:\n  contents: read\n  pull-requests: write\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n  b:\n    runs-on: x\n    steps:\n      - uses: ./.github/setup\n";
+        let f = ours(t);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].message,
+            "`pull-requests: write` at workflow level is inherited by job `a`, which does not \
+             need it, and by job `b`, whose needs cannot be told (step `./.github/setup` uses the \
+             local action ./.github/setup, whose action.yml could not be read)"
+        );
     }
 
     #[test]

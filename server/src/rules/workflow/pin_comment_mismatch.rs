@@ -70,7 +70,9 @@ fn check_one(ctx: &Ctx, uses: &Uses, r: &RepoRef, out: &mut Vec<Finding>) {
     let short = &sha[..12];
     let really = match sha_tags.first() {
         Some(t) => format!("{short}… is {t}"),
-        None => format!("{short}… is not a tagged release"),
+        // The table may simply not know the commit's tag (a release newer than the table):
+        // only the comment's own tag is known to be elsewhere.
+        None => format!("{short}… is not {tag} ({}…)", &tag_sha[..12]),
     };
     let mut f = Finding::new(
         ID,
@@ -94,4 +96,31 @@ fn check_one(ctx: &Ctx, uses: &Uses, r: &RepoRef, out: &mut Vec<Finding>) {
         });
     }
     out.push(f.note(format!("{tag} points to `{tag_sha}`.")));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{analyze_text, Document};
+    use crate::kind::FileKind;
+    use crate::workspace::Facts;
+    use std::path::Path;
+
+    #[test]
+    fn an_unknown_commit_is_not_called_untagged() {
+        let text = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/stale@4391f3da665fdf50b6810c1a66712fb9ba21aa93 # v3.0.18\n";
+        let doc = Document {
+            path: Path::new(".github/workflows/ci.yml"),
+            kind: FileKind::Workflow,
+            text,
+        };
+        let f: Vec<_> = analyze_text(&doc, &Facts::default(), &Config::default())
+            .into_iter()
+            .filter(|f| f.rule == super::ID)
+            .collect();
+        assert_eq!(
+            f[0].message,
+            "comment says actions/stale v3.0.18 but 4391f3da665f… is not v3.0.18 (3b3c3f03cd4d…)"
+        );
+    }
 }

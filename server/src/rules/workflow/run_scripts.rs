@@ -66,6 +66,31 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
         let script = &text[run.content.clone()];
         let elsewhere = working_directory(wf, job, step)
             .is_some_and(|d| !matches!(d.trim().trim_end_matches('/'), "" | "." | "./"));
-        check_shell_script_in(ctx, script, parsed, run.content.start, elsewhere, out);
+        // `YARN_ENABLE_IMMUTABLE_INSTALLS: false` in the step's, job's or workflow's `env:`.
+        let yarn_immutable_off = [Some(&step.env), job.map(|j| &j.env), Some(&wf.env)]
+            .into_iter()
+            .flatten()
+            .flat_map(|env| env.iter())
+            .find(|kv| kv.name == "YARN_ENABLE_IMMUTABLE_INSTALLS")
+            .and_then(|kv| kv.value.as_ref())
+            .is_some_and(|v| {
+                matches!(
+                    v.text
+                        .trim()
+                        .trim_matches(['"', '\''])
+                        .to_ascii_lowercase()
+                        .as_str(),
+                    "false" | "0"
+                )
+            });
+        check_shell_script_in(
+            ctx,
+            script,
+            parsed,
+            run.content.start,
+            elsewhere,
+            yarn_immutable_off,
+            out,
+        );
     }
 }

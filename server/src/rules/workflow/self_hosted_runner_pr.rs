@@ -28,6 +28,11 @@ fn self_hosted(node: &YNode) -> Option<(Span, String)> {
             .find(|i| is_label(i))
             .map(|i| (i.span.clone(), "the `self-hosted` label".into())),
         YKind::Map(_) => {
+            // A `self-hosted` label settles it; a group alone may hold GitHub-hosted larger
+            // runners (see the message).
+            if let Some(found) = node.get("labels").and_then(self_hosted) {
+                return Some(found);
+            }
             if let Some(p) = node.pair("group") {
                 let name = p.value.as_ref().and_then(|v| v.as_str()).unwrap_or("");
                 return Some((p.span.clone(), format!("runner group `{name}`")));
@@ -85,12 +90,17 @@ pub fn check(_ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Fin
         if events.is_empty() {
             continue;
         }
+        let consequence = if what.starts_with("runner group") {
+            "if the group holds self-hosted runners (not GitHub-hosted larger runners), code \
+             from a pull request would run on a machine that keeps its state between jobs"
+        } else {
+            "code from a pull request would run on a machine that keeps its state between jobs"
+        };
         let mut f = Finding::new(
             "self-hosted-runner-pr",
             span,
             format!(
-                "job `{}` runs on {what} and `{}` can start it: code from a pull request would \
-                 run on a machine that keeps its state between jobs",
+                "job `{}` runs on {what} and `{}` can start it: {consequence}",
                 job.id,
                 events.join("`, `")
             ),
@@ -101,5 +111,42 @@ pub fn check(_ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Fin
             }
         }
         out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{analyze_text, Document};
+    use crate::kind::FileKind;
+    use crate::workspace::Facts;
+    use std::path::Path;
+
+    fn messages(text: &str) -> Vec<String> {
+        let doc = Document {
+            path: Path::new(".github/workflows/ci.yml"),
+            kind: FileKind::Workflow,
+            text,
+        };
+        analyze_text(&doc, &Facts::default(), &Config::default())
+            .into_iter()
+            .filter(|f| f.rule == "self-hosted-runner-pr")
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_group_alone_may_be_github_hosted() {
+        let m = messages("on: pull_request\njobs:\n  a:\n    runs-on:\n      group: big\n    steps:\n      - run: make\n");
+        assert_eq!(
+            m,
+            [
+                "job `a` runs on runner group `big` and `pull_request` can start it: if the group \
+              holds self-hosted runners (not GitHub-hosted larger runners), code from a pull \
+              request would run on a machine that keeps its state between jobs"
+            ]
+        );
+        let m = messages("on: pull_request\njobs:\n  a:\n    runs-on: [self-hosted]\n    steps:\n      - run: make\n");
+        assert!(m[0].ends_with(": code from a pull request would run on a machine that keeps its state between jobs"), "{m:?}");
     }
 }

@@ -61,10 +61,12 @@ pub type Needs = BTreeMap<String, (Level, String)>;
 #[derive(Clone, Debug)]
 pub enum JobNeeds {
     Known(Needs),
-    /// The needs cannot be told; `reason` names the step, `span` points at it.
+    /// The needs cannot be told; `reason` names the (first such) step, `span` points at it.
+    /// `partial`: what the steps that can be read need (a lower bound).
     Unknown {
         reason: String,
         span: Span,
+        partial: Needs,
     },
 }
 
@@ -185,6 +187,7 @@ fn job_needs_at(wf: &Workflow, job: &Job, local: &LocalUses, depth: usize) -> Jo
                     Err(reason) => JobNeeds::Unknown {
                         reason: format!("job `{}` calls {reason}", job.id),
                         span: uses.raw.span.clone(),
+                        partial: Needs::new(),
                     },
                 };
             }
@@ -201,6 +204,7 @@ fn job_needs_at(wf: &Workflow, job: &Job, local: &LocalUses, depth: usize) -> Jo
                     job.id
                 ),
                 span: uses.raw.span.clone(),
+                partial: Needs::new(),
             },
         };
     }
@@ -223,22 +227,49 @@ fn steps_needs(
             && s.with_value("token")
                 .is_none_or(|v| mentions_github_token(&v.text))
     });
+    // An npm token configured by some step (`.npmrc` auth line, `npm config set …:_authToken`,
+    // or a token variable handed to a script): an npm publish may then use it instead of OIDC.
+    let npm_token_configured = steps.iter().any(|s| {
+        s.run.as_ref().is_some_and(|r| {
+            [
+                "_authToken",
+                "NPM_TOKEN",
+                "NODE_AUTH_TOKEN",
+                "NPM_AUTH_TOKEN",
+            ]
+            .iter()
+            .any(|w| r.text.contains(w))
+        })
+    });
+    let mut unknown: Option<(String, Span)> = None;
     for step in steps {
         let result = if step.uses.is_some() {
             action_needs(step, &mut needs, local, depth)
         } else if step.run.is_some() {
-            run_needs(wf, job_env, step, default_checkout, &mut needs)
+            run_needs(
+                wf,
+                job_env,
+                step,
+                default_checkout,
+                npm_token_configured,
+                &mut needs,
+            )
         } else {
             Ok(())
         };
         if let Err(reason) = result {
-            return JobNeeds::Unknown {
-                reason,
-                span: step.span.clone(),
-            };
+            // Keep reading the other steps: what they need is needed whatever this one does.
+            unknown.get_or_insert((reason, step.span.clone()));
         }
     }
-    JobNeeds::Known(needs)
+    match unknown {
+        None => JobNeeds::Known(needs),
+        Some((reason, span)) => JobNeeds::Unknown {
+            reason,
+            span,
+            partial: needs,
+        },
+    }
 }
 
 /// `${{ inputs.NAME }}` in an action's text replaced by what the step passes (its `with:`
@@ -614,6 +645,7 @@ fn run_needs(
     job_env: &[KeyValue],
     step: &Step,
     default_checkout: bool,
+    npm_token_configured: bool,
     needs: &mut Needs,
 ) -> Result<(), String> {
     let run = step.run.as_ref().expect("checked by caller");
@@ -626,6 +658,15 @@ fn run_needs(
                 && kv.value.as_ref().is_some_and(|v| v.text.trim() == "true")
         })
     });
+    let npm_token_in_scope = npm_token_configured
+        || envs.iter().any(|env| {
+            env.iter().any(|kv| {
+                matches!(
+                    kv.name.to_ascii_uppercase().as_str(),
+                    "NODE_AUTH_TOKEN" | "NPM_TOKEN" | "NPM_AUTH_TOKEN" | "NPM_CONFIG__AUTH"
+                ) && kv.value.as_ref().is_some_and(|v| !v.text.trim().is_empty())
+            })
+        });
     let mut recognised = false;
     for cmd in &script.commands {
         let Some(program) = cmd.program_name() else {
@@ -659,11 +700,21 @@ fn run_needs(
                     add(needs, "contents", Level::Write, "git push");
                 }
             }
-            "npm" | "pnpm" | "yarn"
-                if positional.contains(&"publish")
-                    && (args.contains(&"--provenance") || provenance_env) =>
+            "npm" | "pnpm" | "yarn" | "npx" | "lerna" | "changeset"
+                if is_npm_publish(program, &positional) =>
             {
-                let why = format!("{program} publish --provenance");
+                // With `--provenance` the publish signs through an OIDC token; without a
+                // long-lived npm token in scope it can only authenticate through one (trusted
+                // publishing, npm ≥ 11.5.1). Either way it fails without `id-token: write`.
+                // (A token set up in a way not seen here leaves the job a scope it may not
+                // need; it never loses one it does.)
+                let why = if args.contains(&"--provenance") || provenance_env {
+                    format!("{program} publish --provenance")
+                } else if !npm_token_in_scope {
+                    format!("{program} publish (trusted publishing)")
+                } else {
+                    continue;
+                };
                 add(needs, "id-token", Level::Write, &why);
             }
             "cosign"
@@ -731,6 +782,23 @@ fn run_needs(
     Ok(())
 }
 
+/// `npm publish`, `pnpm publish`, `yarn npm publish`, `lerna publish`, `changeset publish`
+/// (also through `pnpm`/`yarn`/`npx`, or `npm run publish`): a publish to the npm registry.
+/// Broad on purpose: a flag's value (`pnpm --filter pkg publish`) reads as a positional word.
+fn is_npm_publish(program: &str, positional: &[&str]) -> bool {
+    match program {
+        "npm" | "pnpm" | "yarn" => positional.contains(&"publish"),
+        "npx" => {
+            matches!(
+                positional.first().copied(),
+                Some("lerna" | "changeset" | "@changesets/cli")
+            ) && positional.contains(&"publish")
+        }
+        "lerna" | "changeset" => positional.first() == Some(&"publish"),
+        _ => false,
+    }
+}
+
 enum GhNeed {
     Scope(&'static str, Level),
     Nothing,
@@ -783,6 +851,30 @@ mod tests {
             JobNeeds::Known(n) => n.into_iter().map(|(k, (l, _))| (k, l)).collect(),
             JobNeeds::Unknown { reason, .. } => panic!("unknown: {reason}"),
         }
+    }
+
+    #[test]
+    fn npm_publish_through_trusted_publishing_needs_an_oidc_token() {
+        let id_token = |t: &str| {
+            known(t)
+                .iter()
+                .any(|(s, l)| s == "id-token" && *l == Level::Write)
+        };
+        assert!(id_token(
+            "jobs:\n  a:\n    steps:\n      - run: npm publish\n"
+        ));
+        assert!(id_token(
+            "jobs:\n  a:\n    steps:\n      - run: pnpm lerna publish --yes\n"
+        ));
+        assert!(id_token(
+            "jobs:\n  a:\n    steps:\n      - run: npx changeset publish\n"
+        ));
+        // A long-lived token in scope or configured by a step: no OIDC token needed.
+        assert!(!id_token("jobs:\n  a:\n    steps:\n      - run: npm publish\n        env:\n          NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }}\n"));
+        assert!(!id_token("jobs:\n  a:\n    steps:\n      - run: echo \"//registry.npmjs.org/:_authToken=$T\" > .npmrc\n      - run: npm publish\n"));
+        assert!(!id_token(
+            "jobs:\n  a:\n    steps:\n      - run: npm run build\n"
+        ));
     }
 
     #[test]
