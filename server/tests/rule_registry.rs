@@ -50,6 +50,8 @@ const SPEC_RULES: &[&str] = &[
     "github-app-token-overscoped",
     "obfuscated-reference",
     "forbidden-action",
+    // SPEC §7.2 (untrusted data flow)
+    "github-env-injection",
     // SPEC §7.3
     "dependabot-insecure-execution",
     "dependabot-no-actions-updates",

@@ -9,6 +9,7 @@ mod checkout_persist_credentials;
 mod dangerous_pull_request_target;
 mod forbidden_action;
 mod github_app_token_overscoped;
+mod github_env_injection;
 mod insecure_commands;
 mod install_scripts_with_secrets;
 mod known_vulnerable_action;
@@ -47,6 +48,7 @@ use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::kind::FileKind;
 use crate::model::job_facts::{self, WorkflowFacts};
+use crate::model::taint::{self, TaintFacts};
 use crate::model::workflow::{Workflow, WorkflowKind};
 use crate::syntax::Syntax;
 
@@ -58,7 +60,6 @@ const RULES: &[WorkflowRule] = &[
     checkout_persist_credentials::check,
     run_scripts::check,
     secrets_inherit::check,
-    template_injection::check,
     unpinned_ci_actions::check,
     pin_comment_mismatch::check,
     overpermissioned_workflow_token::check,
@@ -106,6 +107,11 @@ const FACTS_RULES: &[FactsRule] = &[
     self_hosted_runner_pr::check,
 ];
 
+/// A workflow rule that also reads the untrusted-data flow ([`TaintFacts`], SPEC §7.1).
+pub type TaintRule = fn(&Ctx, &Workflow, &WorkflowFacts, &TaintFacts, &mut Vec<Finding>);
+
+const TAINT_RULES: &[TaintRule] = &[template_injection::check, github_env_injection::check];
+
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Syntax::Yaml(yaml) = ctx.syntax else {
         return;
@@ -128,6 +134,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let facts = job_facts::build(&wf, ctx.doc.text);
         for rule in FACTS_RULES {
             rule(ctx, &wf, &facts, out);
+        }
+        let taint = taint::build(&wf, ctx.doc.text, &facts, ctx.facts, ctx.doc.path);
+        for rule in TAINT_RULES {
+            rule(ctx, &wf, &facts, &taint, out);
         }
     }
 }
