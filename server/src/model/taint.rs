@@ -970,6 +970,18 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
     // Local assignments (`X=…`, `export X=…`) in order, for `$X` in later lines.
     let mut locals: Vec<(usize, String, Option<Taint>)> = Vec::new();
     for (li, (off, line)) in lines.iter().enumerate() {
+        // `[[ "$X" =~ ^[a-z0-9.-]+$ ]]`: an anchored pattern match validates `$X` from here on
+        // (a script that goes on after a failed match is not told apart).
+        if let Some(m) = line.find("=~") {
+            let pattern = line[m + 2..].trim_start().trim_start_matches(['\'', '"']);
+            let close = pattern.find("]]").unwrap_or(pattern.len());
+            let pattern = pattern[..close].trim_end().trim_end_matches(['\'', '"']);
+            if pattern.starts_with('^') && pattern.ends_with('$') {
+                for v in shell::variable_refs(&line[..m]) {
+                    locals.push((li, v.name, None));
+                }
+            }
+        }
         let t = line.trim_start();
         let t2 = t
             .strip_prefix("export ")
@@ -1367,5 +1379,42 @@ mod tests {
         let y = "on: issues\njobs:\n  a:\n    runs-on: x\n    steps:\n      - id: s\n        run: |\n          {\n            echo \"body<<EOF\"\n            echo \"${{ github.event.issue.body }}\"\n            echo EOF\n          } >> \"$GITHUB_OUTPUT\"\n          echo \"sha=$(git rev-parse HEAD)\" >> $GITHUB_OUTPUT\n      - run: echo\n";
         assert!(taint_of(y, 0, 1, "steps.s.outputs.body").is_some());
         assert!(taint_of(y, 0, 1, "steps.s.outputs.sha").is_none());
+    }
+
+    #[test]
+    fn reusable_inputs_from_callers() {
+        let called = "on:\n  workflow_call:\n    inputs:\n      title:\n        type: string\n      channel:\n        type: string\n      dry:\n        type: boolean\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ inputs.title }}\n";
+        let caller = "on: pull_request_target\njobs:\n  c:\n    uses: ./.github/workflows/called.yml\n    with:\n      title: ${{ github.event.pull_request.title }}\n      channel: fixed\n      dry: ${{ github.event.pull_request.title }}\n";
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(
+            "./.github/workflows/caller.yml".to_string(),
+            LocalTarget::Workflow(caller.into()),
+        );
+        map.insert(
+            "./.github/workflows/called.yml".to_string(),
+            LocalTarget::Workflow(called.into()),
+        );
+        let ws = Facts {
+            local_uses: std::sync::Arc::new(map),
+            ..Facts::default()
+        };
+        let wf = Workflow::parse(WorkflowKind::Workflow, called);
+        let facts = job_facts::build(&wf, called);
+        let path = Path::new("repo/.github/workflows/called.yml");
+        let tf = build(&wf, called, &facts, &ws, path);
+        let t = tf
+            .expr(0, Some(0), "inputs.title")
+            .expect("caller passes a title");
+        assert_eq!(t.trust, Trust::Attacker);
+        assert!(t.source.contains("caller.yml (line 6)"), "{}", t.source);
+        let t = tf.expr(0, Some(0), "inputs.channel").expect("free text");
+        assert_eq!(t.trust, Trust::Unknown);
+        assert!(tf.expr(0, Some(0), "inputs.dry").is_none());
+        // Without callers in the workspace, a string input is unknown.
+        let tf = build(&wf, called, &facts, &Facts::default(), path);
+        assert_eq!(
+            tf.expr(0, Some(0), "inputs.title").map(|t| t.trust),
+            Some(Trust::Unknown)
+        );
     }
 }
