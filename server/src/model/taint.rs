@@ -967,21 +967,24 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
         }
         i += 1;
     }
-    // Local assignments (`X=…`, `export X=…`) in order, for `$X` in later lines.
-    let mut locals: Vec<(usize, String, Option<Taint>)> = Vec::new();
-    for (li, (off, line)) in lines.iter().enumerate() {
-        // `[[ "$X" =~ ^[a-z0-9.-]+$ ]]`: an anchored pattern match validates `$X` from here on
-        // (a script that goes on after a failed match is not told apart).
+    // `[[ "$X" =~ ^[a-z0-9.-]+$ ]]` with an anchored pattern validates `$X`: when the check
+    // fails the script exits and the steps after it do not run, so what it wrote never reaches
+    // them, wherever the check stands in the script. (A script that goes on after a failed match
+    // is not told apart.)
+    let mut validated: Vec<String> = Vec::new();
+    for (_, line) in &lines {
         if let Some(m) = line.find("=~") {
             let pattern = line[m + 2..].trim_start().trim_start_matches(['\'', '"']);
             let close = pattern.find("]]").unwrap_or(pattern.len());
             let pattern = pattern[..close].trim_end().trim_end_matches(['\'', '"']);
             if pattern.starts_with('^') && pattern.ends_with('$') {
-                for v in shell::variable_refs(&line[..m]) {
-                    locals.push((li, v.name, None));
-                }
+                validated.extend(shell::variable_refs(&line[..m]).into_iter().map(|v| v.name));
             }
         }
+    }
+    // Local assignments (`X=…`, `export X=…`) in order, for `$X` in later lines.
+    let mut locals: Vec<(usize, String, Option<Taint>)> = Vec::new();
+    for (li, (off, line)) in lines.iter().enumerate() {
         let t = line.trim_start();
         let t2 = t
             .strip_prefix("export ")
@@ -1002,6 +1005,7 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
         let prior: Vec<(String, Option<Taint>)> = locals
             .iter()
             .map(|(_, n, t)| (n.clone(), t.clone()))
+            .chain(validated.iter().map(|n| (n.clone(), None)))
             .collect();
         let taint = piece_taint(tf, at, &prior, value, voff, false).map(|(t, span)| {
             t.through(
@@ -1016,6 +1020,7 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
             .iter()
             .filter(|(l, _, _)| *l < li)
             .map(|(_, n, t)| (n.clone(), t.clone()))
+            .chain(validated.iter().map(|n| (n.clone(), None)))
             .collect()
     };
     let step_id = step.id.map(|i| i.text.trim().to_string());
