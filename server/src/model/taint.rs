@@ -136,6 +136,8 @@ struct StepTaint {
 #[derive(Default)]
 struct JobTaint {
     id: String,
+    /// The workflow's `env:`, evaluated for this job's events.
+    wf_env: EnvLevel,
     env: EnvLevel,
     /// Variables set through `$GITHUB_ENV` by a step (index) for the steps after it.
     runtime_env: Vec<(usize, String, Taint)>,
@@ -148,7 +150,6 @@ struct JobTaint {
 /// The taint facts of one document. Job indices are those of [`WorkflowFacts::jobs`] (the jobs,
 /// then an action's composite steps as one pseudo-job).
 pub struct TaintFacts {
-    wf_env: EnvLevel,
     jobs: Vec<JobTaint>,
     /// `inputs.<name>` (lower case) of a reusable workflow, a composite action or a dispatch.
     inputs: Vec<(String, Option<Taint>)>,
@@ -421,7 +422,7 @@ impl TaintFacts {
         if let Some(t) = find(&job.env) {
             return t;
         }
-        find(&self.wf_env).flatten()
+        find(&job.wf_env).flatten()
     }
 
     /// Taint of an `env:` level, evaluated at `at`.
@@ -475,7 +476,6 @@ pub fn build(
         })
         .collect();
     let mut tf = TaintFacts {
-        wf_env: vec![],
         jobs: facts
             .jobs
             .iter()
@@ -489,16 +489,11 @@ pub fn build(
         all_events: wf.kind == WorkflowKind::Action || wf.on.is_none(),
     };
     tf.inputs = input_taints(wf, text, ws, path);
-    // The workflow's env is read by every job; its taint is evaluated for the first job that
-    // can see a source (events differ per job: evaluate per job and keep the strongest).
-    let mut wf_env: EnvLevel = wf.env.iter().map(|kv| (kv.name.clone(), None)).collect();
+    // The workflow's env is read by every job, each with its own events.
     for j in 0..tf.jobs.len() {
         let level = tf.env_level(At { job: j, step: None }, &wf.env, text, "workflow");
-        for (slot, (_, t)) in wf_env.iter_mut().zip(level) {
-            slot.1 = stronger(slot.1.take(), t);
-        }
+        tf.jobs[j].wf_env = level;
     }
-    tf.wf_env = wf_env;
     // Jobs in `needs:` order, so that `needs.<job>.outputs` are known when read.
     let n = wf.jobs.len();
     let mut done = vec![false; tf.jobs.len()];
