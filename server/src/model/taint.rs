@@ -1241,15 +1241,24 @@ fn caller_taints(wf: &Workflow, ws: &Facts, path: &Path) -> Vec<(String, Taint)>
             }
         }
     };
+    // What a calling workflow's text must contain: the path it calls. A local action is looked
+    // up among the targets the workspace's workflows use; none means no caller.
     let needle = match wf.kind {
-        WorkflowKind::Workflow => file_name.to_string(),
-        WorkflowKind::Action => parent
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_string(),
+        WorkflowKind::Workflow => format!("workflows/{file_name}"),
+        WorkflowKind::Action => {
+            let used = ws.local_uses.iter().find(|(k, t)| {
+                matches!(t, LocalTarget::Action(_)) && {
+                    let rel = k.trim_start_matches("./");
+                    !rel.is_empty() && parent.ends_with(rel)
+                }
+            });
+            match used {
+                Some((k, _)) => k.trim_start_matches("./").to_string(),
+                None => return out,
+            }
+        }
     };
-    if needle.is_empty() {
+    if file_name.is_empty() {
         return out;
     }
     for (key, target) in ws.local_uses.iter() {
@@ -1260,11 +1269,17 @@ fn caller_taints(wf: &Workflow, ws: &Facts, path: &Path) -> Vec<(String, Taint)>
             continue;
         }
         let cname = key.trim_start_matches("./.github/workflows/");
-        let doc = crate::syntax::yaml::parse_doc(ctext);
-        let cwf = Workflow::from_yaml(WorkflowKind::Workflow, &doc, ctext);
         if wf.kind == WorkflowKind::Workflow && cname == file_name {
             continue;
         }
+        // The region parser (mostly the fast block-YAML reader), not a whole tree-sitter parse.
+        let crate::syntax::Syntax::Yaml(syntax) =
+            crate::syntax::parse_yaml(crate::kind::FileKind::Workflow, ctext, None)
+        else {
+            continue;
+        };
+        let doc = syntax.to_doc();
+        let cwf = Workflow::from_yaml(WorkflowKind::Workflow, &doc, ctext);
         let cfacts = job_facts::build(&cwf, ctext);
         // The caller's own inputs count as unknown: callers are followed one level.
         let ctaint = build(&cwf, ctext, &cfacts, &Facts::default(), Path::new(cname));
