@@ -866,6 +866,7 @@ fn piece_taint(
     s: &str,
     off: usize,
     whole_command: bool,
+    expand: bool,
 ) -> Option<(Taint, Span)> {
     let mut best: Option<(Taint, Span)> = None;
     let mut consider = |t: Taint, span: Span| {
@@ -879,6 +880,9 @@ fn piece_taint(
                 consider(t, off + span.start..off + span.end);
             }
         }
+    }
+    if !expand {
+        return best;
     }
     if s.contains('$') {
         for v in shell::variable_refs(s) {
@@ -916,6 +920,8 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
     let lines = script_lines(text, run);
     // Which lines write where: (line index, target, redirect offset in the line or None).
     let mut writes: Vec<(usize, Target, Option<usize>)> = Vec::new();
+    // Lines of quoted heredocs: no shell expansion.
+    let mut literal: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i].1;
@@ -928,6 +934,12 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
             // `cat <<EOF >> $GITHUB_OUTPUT`: the heredoc body is written.
             if t.starts_with("cat") && line.contains("<<") && !line.contains("<<<") {
                 let after = &line[line.find("<<").unwrap() + 2..];
+                // `<<'EOF'`: the body is taken literally (only `${{ }}` is replaced, by the
+                // runner, before the shell runs).
+                let quoted = after
+                    .trim_start_matches('-')
+                    .trim_start()
+                    .starts_with(['\'', '"']);
                 let delim: String = after
                     .trim_start_matches('-')
                     .trim_start()
@@ -938,6 +950,9 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
                 let mut k = i + 1;
                 while k < lines.len() && lines[k].1.trim() != delim {
                     writes.push((k, target, None));
+                    if quoted {
+                        literal.push(k);
+                    }
                     k += 1;
                 }
                 i = k + 1;
@@ -1002,7 +1017,7 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
             .map(|(_, n, t)| (n.clone(), t.clone()))
             .chain(validated.iter().map(|n| (n.clone(), None)))
             .collect();
-        let taint = piece_taint(tf, at, &prior, value, voff, false).map(|(t, span)| {
+        let taint = piece_taint(tf, at, &prior, value, voff, false, true).map(|(t, span)| {
             t.through(
                 span,
                 format!("shell variable `{name}` is set from {}", t.source),
@@ -1025,6 +1040,7 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
     let mut runtime_env: Vec<(String, Taint)> = Vec::new();
     for (li, target, redirect) in writes {
         let (off, line) = lines[li];
+        let expand = !literal.contains(&li);
         let body = match redirect {
             Some(r) => &line[..r],
             None => line,
@@ -1055,7 +1071,7 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
                     }
                     continue;
                 }
-                let t = piece_taint(tf, at, &locals, body, off, redirect.is_none());
+                let t = piece_taint(tf, at, &locals, body, off, redirect.is_none(), expand);
                 let acc = match (acc, t) {
                     (Some(a), Some(b)) => Some(if b.0.trust > a.0.trust { b } else { a }),
                     (a, b) => a.or(b),
@@ -1074,6 +1090,7 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
                 rest,
                 off + (body.len() - rest.len()),
                 false,
+                expand,
             )
             .filter(|_| rest.contains('\n'));
             pending = Some((target, name, delim, acc, line_span));
@@ -1090,6 +1107,7 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
             value,
             voff,
             redirect.is_none() || name.is_empty(),
+            expand,
         ) {
             emit(
                 target,
