@@ -559,7 +559,11 @@ fn build_job(tf: &mut TaintFacts, wf: &Workflow, text: &str, facts: &WorkflowFac
         if let Some(action) = step.action() {
             if let Some(entry) = ACTIONS
                 .iter()
-                .find(|e| action == e.uses || action.starts_with(&format!("{}/", e.uses)))
+                .find(|e| {
+                    action
+                        .strip_prefix(e.uses.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
                 .filter(|e| e.applies(step))
             {
                 let events = tf.events(at);
