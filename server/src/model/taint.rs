@@ -917,7 +917,7 @@ fn piece_taint(
 /// with the taint of what each writes.
 fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) {
     let raw = text.get(run.content.clone()).unwrap_or("");
-    if !raw.contains("GITHUB_") {
+    if !raw.contains("GITHUB_") && !raw.contains("::set-output") {
         // Only local assignments could matter, and nothing reads them outside the script.
         return;
     }
@@ -963,6 +963,12 @@ fn scan_run(tf: &mut TaintFacts, text: &str, at: At, step: &Step, run: &Scalar) 
                 continue;
             }
             writes.push((i, target, Some(r)));
+            i += 1;
+            continue;
+        }
+        // The old `echo "::set-output name=x::value"` workflow command.
+        if line.contains("::set-output name=") {
+            writes.push((i, Target::Output, None));
             i += 1;
             continue;
         }
