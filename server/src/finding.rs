@@ -93,6 +93,9 @@ pub struct Finding {
     pub fixes: Vec<Fix>,
     /// Extra hover text specific to this finding (the SHA it would pin to, the registry set-up).
     pub note: Option<String>,
+    /// `related` is a data flow: source first, each hop after it, to the finding's span (the
+    /// sink). SARIF output shows it as a code flow too.
+    pub flow: bool,
 }
 
 impl Finding {
@@ -109,6 +112,7 @@ impl Finding {
             related: Vec::new(),
             fixes: Vec::new(),
             note: None,
+            flow: false,
         }
     }
 
@@ -127,6 +131,12 @@ impl Finding {
 
     pub fn fix(mut self, fix: Fix) -> Finding {
         self.fixes.push(fix);
+        self
+    }
+
+    /// Mark `related` as the hops of a data flow (source → … → this finding).
+    pub fn flow(mut self) -> Finding {
+        self.flow = true;
         self
     }
 

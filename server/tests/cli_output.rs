@@ -304,3 +304,61 @@ fn github_annotations_name_files_from_the_repository_root() {
         );
     }
 }
+
+/// A step output that carries a pull request title into a later script: the finding's flow
+/// (source → hops) is in every format.
+const FLOW: &str = "on: pull_request_target\npermissions: {}\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - id: meta\n        run: echo \"title=$TITLE\" >> \"$GITHUB_OUTPUT\"\n        env:\n          TITLE: ${{ github.event.pull_request.title }}\n      - run: echo \"${{ steps.meta.outputs.title }}\"\n";
+
+#[test]
+fn flow_findings_carry_their_hops_in_json_sarif_and_text() {
+    let dir = workspace(&[(".github/workflows/flow.yml", FLOW)]);
+    let out = check(dir.path(), &["--format", "json"]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "template-injection")
+        .expect("a template-injection finding");
+    assert_eq!(f["line"], 11, "{f}");
+    let related = f["related"].as_array().expect("related");
+    let lines: Vec<u64> = related
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [10, 8], "{f}");
+    for r in related {
+        for key in ["column", "end_line", "end_column", "message"] {
+            assert!(!r[key].is_null(), "{key} in {r}");
+        }
+    }
+    assert!(f["message"].as_str().unwrap().contains("(line 10)"), "{f}");
+
+    let out = check(dir.path(), &["--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "template-injection")
+        .unwrap();
+    assert_eq!(result["relatedLocations"].as_array().unwrap().len(), 2);
+    let steps = result["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .expect("a code flow");
+    let step_lines: Vec<u64> = steps
+        .iter()
+        .map(|s| {
+            s["location"]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(step_lines, [10, 8, 11], "source, hop, sink");
+
+    let text = stdout(&check(dir.path(), &[]));
+    assert!(
+        text.contains("= note: .github/workflows/flow.yml:8:"),
+        "{text}"
+    );
+}

@@ -56,6 +56,8 @@ const SPEC_RULES: &[&str] = &[
     "spoofable-bot-condition",
     "unsound-condition",
     "unsound-contains",
+    // SPEC §7.2 (untrusted data flow)
+    "github-env-injection",
     // SPEC §7.3
     "dependabot-insecure-execution",
     "dependabot-no-actions-updates",

@@ -80,6 +80,15 @@ fn text(results: &[Checked]) -> String {
                 .map(|ch| if ch == '\t' { '\t' } else { ' ' })
                 .collect();
             let _ = writeln!(out, "    {src}\n    {pad}{}", "^".repeat(width as usize));
+            for r in &f.related {
+                let (rl, rc) = pos(&idx, &c.text, r.span.start);
+                let _ = writeln!(
+                    out,
+                    "    = note: {}:{rl}:{rc}: {}",
+                    c.path.display(),
+                    r.message
+                );
+            }
         }
     }
     out.push_str(&summary(results));
@@ -225,8 +234,20 @@ struct JsonFinding<'a> {
     line: u32,
     message: &'a str,
     path: std::borrow::Cow<'a, str>,
+    /// Related locations (for a data flow: source, hops, in order); left out when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
     rule: &'a str,
     severity: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    column: u32,
+    end_column: u32,
+    end_line: u32,
+    line: u32,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -278,6 +299,21 @@ fn json(results: &[Checked]) -> String {
                 line,
                 message: &f.message,
                 path: c.path.to_string_lossy(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let (line, column) = pos(&idx, &c.text, r.span.start);
+                        let (end_line, end_column) = pos(&idx, &c.text, r.span.end);
+                        JsonRelated {
+                            column,
+                            end_column,
+                            end_line,
+                            line,
+                            message: &r.message,
+                        }
+                    })
+                    .collect(),
                 rule: f.rule,
                 severity: f.severity.as_str(),
             });
@@ -425,6 +461,20 @@ fn sarif(results: &[Checked], root: &Path) -> String {
             }
             if !related.is_empty() {
                 result["relatedLocations"] = json!(related);
+            }
+            if f.flow && !f.related.is_empty() {
+                // Source → hops → the sink (the finding's own location).
+                let mut steps: Vec<_> = f
+                    .related
+                    .iter()
+                    .map(|r| {
+                        json!({"location": {"message": {"text": r.message},
+                               "physicalLocation": {"artifactLocation": artifact, "region": region(&r.span)}}})
+                    })
+                    .collect();
+                steps.push(json!({"location": {"message": {"text": f.message},
+                       "physicalLocation": {"artifactLocation": artifact, "region": region(&f.span)}}}));
+                result["codeFlows"] = json!([{"threadFlows": [{"locations": steps}]}]);
             }
             if !fixes.is_empty() {
                 result["fixes"] = json!(fixes);

@@ -9,4 +9,5 @@ pub mod expr;
 pub mod job_facts;
 pub mod package;
 pub mod repo_code;
+pub mod taint;
 pub mod workflow;

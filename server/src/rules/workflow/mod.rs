@@ -12,6 +12,7 @@ mod conditions;
 mod dangerous_pull_request_target;
 mod forbidden_action;
 mod github_app_token_overscoped;
+mod github_env_injection;
 mod insecure_commands;
 mod install_scripts_with_secrets;
 mod known_vulnerable_action;
@@ -53,6 +54,7 @@ use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::kind::FileKind;
 use crate::model::job_facts::{self, WorkflowFacts};
+use crate::model::taint::{self, TaintFacts};
 use crate::model::workflow::{Workflow, WorkflowKind};
 use crate::syntax::Syntax;
 
@@ -64,7 +66,6 @@ const RULES: &[WorkflowRule] = &[
     checkout_persist_credentials::check,
     run_scripts::check,
     secrets_inherit::check,
-    template_injection::check,
     unpinned_ci_actions::check,
     pin_comment_mismatch::check,
     overpermissioned_workflow_token::check,
@@ -117,6 +118,11 @@ const FACTS_RULES: &[FactsRule] = &[
     spoofable_bot_condition::check,
 ];
 
+/// A workflow rule that also reads the untrusted-data flow ([`TaintFacts`], SPEC §7.1).
+pub type TaintRule = fn(&Ctx, &Workflow, &WorkflowFacts, &TaintFacts, &mut Vec<Finding>);
+
+const TAINT_RULES: &[TaintRule] = &[template_injection::check, github_env_injection::check];
+
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Syntax::Yaml(yaml) = ctx.syntax else {
         return;
@@ -140,7 +146,36 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         for rule in FACTS_RULES {
             rule(ctx, &wf, &facts, out);
         }
+        let taint = taint::build(&wf, ctx.doc.text, &facts, ctx.facts, ctx.doc.path);
+        let before = out.len();
+        for rule in TAINT_RULES {
+            rule(ctx, &wf, &facts, &taint, out);
+        }
+        drop_artifact_writes_reported_as_env_injection(ctx.doc.text, out, before);
     }
+}
+
+/// An artifact's contents written to `$GITHUB_ENV`/`$GITHUB_PATH` is both `artifact-poisoning`
+/// and `github-env-injection`; the second (critical, with the flow) is kept alone on that line.
+fn drop_artifact_writes_reported_as_env_injection(
+    text: &str,
+    out: &mut Vec<Finding>,
+    taint_start: usize,
+) {
+    let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count();
+    let env_lines: Vec<usize> = out[taint_start..]
+        .iter()
+        .filter(|f| f.rule == "github-env-injection")
+        .map(|f| line_of(f.span.start))
+        .collect();
+    if env_lines.is_empty() {
+        return;
+    }
+    out.retain(|f| {
+        !(f.rule == "artifact-poisoning"
+            && f.message.contains("GITHUB_")
+            && env_lines.contains(&line_of(f.span.start)))
+    });
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 use crate::engine::Ctx;
 use crate::finding::{Edit, Finding, Fix, Severity};
 use crate::fix::step_map::{add_step_entries, yaml_value};
-use crate::model::contexts::{
-    context_refs, dispatch_input_name, is_attacker_controlled, yields_boolean,
-};
-use crate::model::workflow::{expression_parts, Expression, Job, Step, Workflow, WorkflowKind};
+use crate::model::contexts::context_refs;
+use crate::model::job_facts::WorkflowFacts;
+use crate::model::taint::{Taint, TaintFacts, Trust};
+use crate::model::workflow::{expression_parts, Expression, Job, Step, Workflow};
 use crate::syntax::yaml::{Scalar, ScalarStyle};
 
 const ID: &str = "template-injection";
@@ -19,126 +19,92 @@ enum Sink {
     GithubScript,
 }
 
-/// Events whose payload fills a context; `None` for contexts every event has.
-fn providing_events(path: &str) -> Option<&'static [&'static str]> {
-    const PR: &[&str] = &[
-        "pull_request",
-        "pull_request_target",
-        "pull_request_review",
-        "pull_request_review_comment",
-    ];
-    let rest = path.strip_prefix("github.event.")?;
-    let head = rest.split('.').next().unwrap_or("");
-    Some(match head {
-        "pull_request" => PR,
-        "issue" => &["issues", "issue_comment"],
-        "comment" => &[
-            "issue_comment",
-            "pull_request_review_comment",
-            "commit_comment",
-            "discussion_comment",
-        ],
-        "review" => &["pull_request_review"],
-        "review_comment" => &["pull_request_review_comment"],
-        "discussion" => &["discussion", "discussion_comment"],
-        "head_commit" | "commits" => &["push"],
-        "workflow_run" => &["workflow_run"],
-        "pages" => &["gollum"],
-        _ => return None,
-    })
-}
-
-/// Whether the workflow can run with this context filled in. Actions and reusable workflows
-/// inherit their caller's event, so everything counts there.
-fn context_possible(wf: &Workflow, path: &str) -> bool {
-    if wf.kind == WorkflowKind::Action || wf.on.is_none() || wf.has_event("workflow_call") {
-        return true;
-    }
-    let events: &[&str] = if path == "github.head_ref" {
-        &["pull_request", "pull_request_target"]
-    } else {
-        match providing_events(path) {
-            Some(e) => e,
-            None => return true,
-        }
-    };
-    events.iter().any(|e| wf.has_event(e))
-}
-
-/// A `workflow_dispatch` input that takes free text (no `type`, or `type: string`).
-fn is_free_text_dispatch_input(wf: &Workflow, name: &str) -> bool {
-    let Some(ev) = wf.event("workflow_dispatch") else {
-        return false;
-    };
-    ev.inputs().iter().any(|p| {
-        p.key.eq_ignore_ascii_case(name)
-            && p.value
-                .as_ref()
-                .and_then(|v| v.get_str("type"))
-                .is_none_or(|t| t.trim() == "string")
-    })
-}
-
-/// What makes an expression dangerous: the first attacker-controlled path, else a free-text
-/// dispatch input. `(path, severity)`.
-fn danger(wf: &Workflow, inner: &str) -> Option<(String, Severity)> {
-    if yields_boolean(inner) {
-        return None;
-    }
-    let refs = context_refs(inner);
-    let found = if let Some(r) = refs
-        .iter()
-        .find(|r| is_attacker_controlled(&r.path) && context_possible(wf, &r.path))
-    {
-        Some((r.path.clone(), Severity::High))
-    } else if wf.kind == WorkflowKind::Workflow {
-        refs.iter()
-            .find(|r| {
-                dispatch_input_name(&r.path).is_some_and(|n| is_free_text_dispatch_input(wf, n))
-            })
-            .map(|r| (r.path.clone(), Severity::Medium))
-    } else {
-        None
-    };
-    // Literals, booleans and comparisons carry no text from the contexts they read (parsed
-    // only for the few expressions that read a dangerous context).
-    found.filter(|_| !crate::model::expr::yields_only_literals(inner))
-}
-
-pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
+pub fn check(
+    ctx: &Ctx,
+    wf: &Workflow,
+    facts: &WorkflowFacts,
+    taint: &TaintFacts,
+    out: &mut Vec<Finding>,
+) {
     let text = ctx.doc.text;
-    for (job, step) in wf.all_steps() {
-        for (sink, scalar) in sinks(step) {
-            for (inner, span) in expression_parts(text, scalar.content.clone()) {
-                let Some((path, severity)) = danger(wf, inner) else {
-                    continue;
-                };
-                let e = Expression {
-                    inner: inner.to_string(),
-                    span,
-                };
-                let place = match sink {
-                    Sink::Shell => "a run: script",
-                    Sink::GithubScript => "the script of actions/github-script",
-                };
-                let what = match dispatch_input_name(&path) {
-                    Some(name) if severity == Severity::Medium => {
-                        format!("workflow_dispatch input `{name}`")
+    for (j, jf) in facts.jobs.iter().enumerate() {
+        for (k, sf) in jf.steps.iter().enumerate() {
+            let step = sf.step;
+            for (sink, scalar) in sinks(step) {
+                for (inner, span) in expression_parts(text, scalar.content.clone()) {
+                    let Some(t) = taint.expr(j, Some(k), inner) else {
+                        continue;
+                    };
+                    let severity = match t.trust {
+                        Trust::Attacker => Severity::High,
+                        Trust::Unknown => Severity::Medium,
+                    };
+                    let e = Expression {
+                        inner: inner.to_string(),
+                        span,
+                    };
+                    let place = match sink {
+                        Sink::Shell => "a run: script",
+                        Sink::GithubScript => "the script of actions/github-script",
+                    };
+                    let message = if !t.is_flow()
+                        && t.trust == Trust::Attacker
+                        && !t.path.is_empty()
+                        && t.source.starts_with("attacker-controlled")
+                    {
+                        format!("attacker-controlled `{}` is expanded into {place}", t.path)
+                    } else if !t.is_flow() && t.trust == Trust::Unknown {
+                        format!("{} is expanded into {place}", t.source)
+                    } else {
+                        format!(
+                            "`{inner}` carries {} and is expanded into {place}",
+                            sourced(text, &t)
+                        )
+                    };
+                    let mut f = Finding::new(ID, e.span.clone(), message).severity(severity);
+                    for hop in &t.hops {
+                        f = f.related(hop.span.clone(), hop.message.clone());
                     }
-                    _ => format!("attacker-controlled `{path}`"),
-                };
-                let mut f = Finding::new(
-                    ID,
-                    e.span.clone(),
-                    format!("{what} is expanded into {place}"),
-                )
-                .severity(severity);
-                if let Some(fix) = env_fix(text, wf, job, step, &e, &path) {
-                    f = f.fix(fix);
+                    if t.is_flow() {
+                        f = f.flow();
+                    }
+                    let path = fix_path(inner, &t);
+                    // A list of file names is meant to be split into words: `$VAR` unquoted still
+                    // runs nothing the names contain, where `"$VAR"` would make one word.
+                    let split = t.source.contains("file names");
+                    if let Some(fix) = env_fix(text, wf, jf.job, step, &e, &path, split) {
+                        f = f.fix(fix);
+                    }
+                    out.push(f);
                 }
-                out.push(f);
             }
         }
+    }
+}
+
+/// The source with the line of its first hop (`… (line 9)`), unless it names a line already.
+pub(super) fn sourced(text: &str, t: &Taint) -> String {
+    match t.hops.first() {
+        Some(h) if !t.source.ends_with(')') => {
+            let line = text.as_bytes()[..h.span.start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            format!("{} (line {line})", t.source)
+        }
+        _ => t.source.clone(),
+    }
+}
+
+/// The path that names the variable of the fix: the expression's own path when it is one
+/// (`steps.meta.outputs.title`), else the source's.
+fn fix_path(inner: &str, t: &Taint) -> String {
+    let refs = context_refs(inner);
+    match refs.as_slice() {
+        [one] if one.range == (0..inner.len()) => one.path.clone(),
+        _ if !t.path.is_empty() => t.path.clone(),
+        _ => refs.first().map(|r| r.path.clone()).unwrap_or_default(),
     }
 }
 
@@ -159,7 +125,18 @@ fn sinks<'a>(step: &'a Step) -> Vec<(Sink, &'a Scalar)> {
 /// An environment variable name derived from the context path (`github.event.issue.title` →
 /// `ISSUE_TITLE`).
 fn env_name_for(path: &str) -> String {
+    let short = ["steps.", "needs.", "matrix.", "env."]
+        .iter()
+        .any(|p| path.starts_with(p));
     let base = match path {
+        _ if short => path
+            .rsplit('.')
+            .find(|s| *s != "*")
+            .unwrap_or("VALUE")
+            .to_ascii_uppercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect(),
         "github" => "CONTEXT_JSON".to_string(),
         "github.event" => "EVENT_JSON".to_string(),
         "github.head_ref" => "HEAD_REF".to_string(),
@@ -218,6 +195,12 @@ fn choose_var(
     e: &Expression,
     path: &str,
 ) -> (String, bool) {
+    // `${{ env.NAME }}`: the variable is already in the step's environment.
+    if let Some(name) = e.inner.strip_prefix("env.") {
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return (name.to_string(), false);
+        }
+    }
     for kv in &step.env {
         if let Some(v) = &kv.value {
             let exprs = v.expressions(text);
@@ -387,6 +370,7 @@ fn sink_edits(
     scalar: &Scalar,
     inner: &str,
     var: &str,
+    split: bool,
 ) -> Option<Vec<Edit>> {
     let flow = matches!(
         scalar.style,
@@ -414,6 +398,7 @@ fn sink_edits(
             Sink::Shell => {
                 let quoted = format!("\"${{{var}}}\"");
                 match shell_state(before)? {
+                    Quote::None if split => (e.span.clone(), format!("${{{var}}}")),
                     Quote::None => (e.span.clone(), quoted),
                     Quote::Double => (e.span.clone(), format!("${{{var}}}")),
                     // `'${{ x }}'` becomes `"${X}"`; inside longer single-quoted text, close
@@ -473,6 +458,7 @@ fn env_fix(
     step: &Step,
     e: &Expression,
     path: &str,
+    split: bool,
 ) -> Option<Fix> {
     let (var, needs_adding) = choose_var(text, wf, job, step, e, path);
     let mut edits = Vec::new();
@@ -483,7 +469,7 @@ fn env_fix(
             }
             continue;
         }
-        edits.extend(sink_edits(text, sink, scalar, &e.inner, &var)?);
+        edits.extend(sink_edits(text, sink, scalar, &e.inner, &var, split)?);
     }
     if needs_adding {
         let value = yaml_value(&text[e.span.clone()]);
