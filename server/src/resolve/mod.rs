@@ -99,6 +99,25 @@ pub fn tag_commit(facts: &Facts, repo: &str, tag: &str) -> Option<String> {
     tags::tag_commit(repo, tag).or_else(|| facts.pins.as_deref()?.commit(repo, tag))
 }
 
+/// Write a cache file atomically (a temporary file beside it, then a rename), creating its
+/// folder; failures are silent (a cache that cannot be written is only asked again).
+pub(crate) fn write_cache_file(path: &std::path::Path, bytes: &[u8]) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

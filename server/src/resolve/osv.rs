@@ -395,14 +395,7 @@ impl Osv {
                 Err(_) => return,
             }
         };
-        let Some(dir) = path.parent() else { return };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        let tmp = dir.join(format!(".advisories.json.{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, &json).is_ok() && std::fs::rename(&tmp, path).is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        super::write_cache_file(path, &json);
     }
 }
 

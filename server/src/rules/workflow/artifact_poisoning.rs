@@ -46,25 +46,7 @@ fn normalise(path: &str) -> String {
     ] {
         p = p.replace(from, to);
     }
-    for prefix in [
-        "${{ github.workspace }}",
-        "${{github.workspace}}",
-        "$GITHUB_WORKSPACE",
-        "${GITHUB_WORKSPACE}",
-    ] {
-        if let Some(rest) = p.strip_prefix(prefix) {
-            p = rest.trim_start_matches('/').to_string();
-        }
-    }
-    while let Some(rest) = p.strip_prefix("./") {
-        p = rest.to_string();
-    }
-    let p = p.trim_end_matches('/');
-    if p == "." {
-        String::new()
-    } else {
-        p.to_string()
-    }
+    super::unsigned_artifacts::workspace_path(&p)
 }
 
 fn mentions_triggering_run(v: &str) -> bool {

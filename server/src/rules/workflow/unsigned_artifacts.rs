@@ -65,7 +65,7 @@ const INPUT_FLAGS: &[&str] = &[
 
 /// A path as the runner sees it inside the workspace: `./dist/` → `dist`, the workspace itself
 /// → `""`. Quotes, `$GITHUB_WORKSPACE/` and `${{ github.workspace }}/` prefixes are dropped.
-fn normalise(path: &str) -> String {
+pub(super) fn workspace_path(path: &str) -> String {
     let mut p = path.trim().trim_matches(['"', '\'']).to_string();
     for prefix in [
         "${{ github.workspace }}",
@@ -141,7 +141,7 @@ fn path_like(word: &str) -> bool {
 fn download_path(sf: &StepFacts) -> String {
     sf.step
         .with_value("path")
-        .map(|p| normalise(&p.text))
+        .map(|p| workspace_path(&p.text))
         .unwrap_or_default()
 }
 
@@ -151,7 +151,7 @@ fn shipped_paths(text: &str, sf: &StepFacts, a: &Activity) -> Option<Vec<String>
     let working_dir = sf
         .step
         .working_directory
-        .map(|w| normalise(&w.text))
+        .map(|w| workspace_path(&w.text))
         .unwrap_or_default();
     if let Some(action) = sf.step.action() {
         let values: Vec<String> = sf
@@ -160,7 +160,12 @@ fn shipped_paths(text: &str, sf: &StepFacts, a: &Activity) -> Option<Vec<String>
             .iter()
             .filter(|kv| PATH_INPUTS.contains(&kv.name.as_str()))
             .filter_map(|kv| kv.value.as_ref())
-            .flat_map(|v| v.text.split(['\n', ',']).map(normalise).collect::<Vec<_>>())
+            .flat_map(|v| {
+                v.text
+                    .split(['\n', ','])
+                    .map(workspace_path)
+                    .collect::<Vec<_>>()
+            })
             .filter(|v| !v.starts_with('!'))
             .collect();
         if !values.is_empty() {
@@ -196,9 +201,9 @@ fn shipped_paths(text: &str, sf: &StepFacts, a: &Activity) -> Option<Vec<String>
         }
         if path_like(w) && !w.starts_with("s3://") {
             paths.push(if working_dir.is_empty() {
-                normalise(w)
+                workspace_path(w)
             } else {
-                normalise(&format!("{working_dir}/{}", normalise(w)))
+                workspace_path(&format!("{working_dir}/{}", workspace_path(w)))
             });
         }
     }
@@ -231,13 +236,13 @@ fn loads_image_from(sf: &StepFacts, download: &str) -> Option<Span> {
             .arg_values()
             .iter()
             .filter(|a| path_like(a))
-            .map(|a| normalise(a))
+            .map(|a| workspace_path(a))
             .collect();
         inputs.extend(
             cmd.redirects
                 .iter()
                 .filter(|r| r.op == "<")
-                .filter_map(|r| r.target.as_ref().map(|t| normalise(&t.value))),
+                .filter_map(|r| r.target.as_ref().map(|t| workspace_path(&t.value))),
         );
         inputs
             .iter()
@@ -323,9 +328,9 @@ mod tests {
         assert!(!meets("coverage", "dist/*"));
         assert!(!meets("notes", "dist"));
         assert!(!meets("dist2", "dist"));
-        assert_eq!(normalise("./dist/"), "dist");
-        assert_eq!(normalise("${{ github.workspace }}/out"), "out");
-        assert_eq!(normalise("."), "");
+        assert_eq!(workspace_path("./dist/"), "dist");
+        assert_eq!(workspace_path("${{ github.workspace }}/out"), "out");
+        assert_eq!(workspace_path("."), "");
         assert!(!path_like("ghcr.io/owner/app:1.0"));
         assert!(path_like("dist/app.tgz"));
         assert!(path_like("CHANGELOG.md"));
