@@ -61,7 +61,7 @@ fn local_action_pushes(facts: &Facts, path: &str, depth: usize) -> bool {
     if depth > 3 {
         return false;
     }
-    let doc = crate::syntax::yaml::parse_doc(text);
+    let doc = crate::syntax::shared_yaml_doc(crate::kind::FileKind::Action, text);
     let action = Workflow::from_yaml(WorkflowKind::Action, &doc, text);
     let Some(runs) = &action.runs else {
         return false;
@@ -214,7 +214,7 @@ pub fn callers_lacking(
         if *key == this || !key.starts_with("./.github/workflows/") || !text.contains(file_name) {
             continue;
         }
-        let doc = crate::syntax::yaml::parse_doc(text);
+        let doc = crate::syntax::shared_yaml_doc(crate::kind::FileKind::Workflow, text);
         let wf = Workflow::from_yaml(WorkflowKind::Workflow, &doc, text);
         for job in &wf.jobs {
             let Some(UsesTarget::Local(p)) = job.uses.as_ref().map(|u| &u.target) else {

@@ -1301,12 +1301,7 @@ fn caller_taints(wf: &Workflow, ws: &Facts, path: &Path) -> Vec<(String, Taint)>
             continue;
         }
         // The region parser (mostly the fast block-YAML reader), not a whole tree-sitter parse.
-        let crate::syntax::Syntax::Yaml(syntax) =
-            crate::syntax::parse_yaml(crate::kind::FileKind::Workflow, ctext, None)
-        else {
-            continue;
-        };
-        let doc = syntax.to_doc();
+        let doc = crate::syntax::shared_yaml_doc(crate::kind::FileKind::Workflow, ctext);
         let cwf = Workflow::from_yaml(WorkflowKind::Workflow, &doc, ctext);
         let cfacts = job_facts::build(&cwf, ctext);
         // The caller's own inputs count as unknown: callers are followed one level.

@@ -47,3 +47,29 @@ pub fn parse_yaml(kind: FileKind, text: &str, previous: Option<&YamlSyntax>) -> 
     let nested = yaml_regions::nested_key(kind);
     Syntax::Yaml(Arc::new(YamlSyntax::parse(text, nested, previous)))
 }
+
+/// A workspace file read for a cross-file fact (a local action, a reusable workflow, a caller),
+/// parsed in regions once per text: the analyses of every file that uses it share the value
+/// tree instead of each parsing it again. The cache is cleared when it holds many texts.
+pub fn shared_yaml_doc(kind: FileKind, text: &str) -> Arc<yaml::YamlDoc> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    const MAX_TEXTS: usize = 512;
+    type Docs = HashMap<(FileKind, String), Arc<yaml::YamlDoc>>;
+    static DOCS: LazyLock<Mutex<Docs>> = LazyLock::new(Default::default);
+    let key = (kind, text.to_string());
+    if let Some(doc) = DOCS.lock().ok().and_then(|d| d.get(&key).cloned()) {
+        return doc;
+    }
+    let Syntax::Yaml(syntax) = parse_yaml(kind, text, None) else {
+        unreachable!("parse_yaml gives YAML")
+    };
+    let doc = Arc::new(syntax.to_doc());
+    if let Ok(mut docs) = DOCS.lock() {
+        if docs.len() >= MAX_TEXTS {
+            docs.clear();
+        }
+        docs.insert(key, doc.clone());
+    }
+    doc
+}

@@ -6,6 +6,7 @@
 //! (an action handed the token whose needs are not in the table, `gh api`, a reusable workflow).
 
 use crate::finding::Span;
+use crate::kind::FileKind;
 use crate::model::workflow::{
     Job, KeyValue, Level, PermissionsValue, Step, UsesTarget, Workflow, WorkflowKind,
 };
@@ -356,10 +357,10 @@ fn local_action_needs(
     if depth >= MAX_LOCAL_DEPTH {
         return Err(format!("step `{label}` nests local actions too deeply"));
     }
-    let doc = crate::syntax::yaml::parse_doc(&text);
+    let doc = crate::syntax::shared_yaml_doc(FileKind::Action, &text);
     let action = Workflow::from_yaml(WorkflowKind::Action, &doc, &text);
     let substituted = substitute_inputs(&text, step, &action);
-    let doc = crate::syntax::yaml::parse_doc(&substituted);
+    let doc = crate::syntax::shared_yaml_doc(FileKind::Action, &substituted);
     let action = Workflow::from_yaml(WorkflowKind::Action, &doc, &substituted);
     let Some(runs) = &action.runs else {
         return Err(format!(
@@ -409,7 +410,7 @@ fn reusable_needs(
     if depth >= MAX_LOCAL_DEPTH {
         return Err(format!("the reusable workflow {path}, nested too deeply"));
     }
-    let doc = crate::syntax::yaml::parse_doc(&text);
+    let doc = crate::syntax::shared_yaml_doc(FileKind::Workflow, &text);
     let callee = Workflow::from_yaml(WorkflowKind::Workflow, &doc, &text);
     let declared = |p: &crate::model::workflow::Permissions,
                     needs: &mut Needs,
