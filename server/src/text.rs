@@ -142,6 +142,17 @@ fn column_width(s: &str, enc: Encoding) -> usize {
     }
 }
 
+/// The first line of `text`, trimmed and cut to 60 characters: how a message shows a command.
+pub fn first_line_preview(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(60)
+        .collect()
+}
+
 pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;

@@ -193,17 +193,18 @@ pub fn credential_push(
     None
 }
 
-/// The jobs of the repository's other workflows that call the reusable workflow `file_name`
-/// (`uses: ./.github/workflows/<file_name>`) without granting `scope` at `level`: a called
+/// The jobs of the repository's other workflows that call the reusable workflow at `path`
+/// (`uses: ./.github/workflows/<its file name>`) without granting `scope` at `level`: a called
 /// job gets at most what its caller grants, so adding the scope only in the called workflow
 /// would make those runs fail. `None` when no workflow of the repository calls it (it may be
 /// called from other repositories).
 pub fn callers_lacking(
     facts: &Facts,
-    file_name: &str,
+    path: &std::path::Path,
     scope: &str,
     level: Level,
 ) -> Option<Vec<String>> {
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let this = format!("./.github/workflows/{file_name}");
     let mut callers = 0;
     let mut lacking = Vec::new();

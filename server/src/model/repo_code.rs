@@ -86,16 +86,7 @@ pub fn runs_repository_code(text: &str, step: &Step) -> Option<RepoCode> {
     script.commands.iter().find_map(|cmd| {
         let what = command_runs_repository_code(cmd)?;
         let span = base + cmd.span.start..base + cmd.span.end;
-        let shown: String = text
-            .get(span.clone())
-            .unwrap_or("")
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .chars()
-            .take(60)
-            .collect();
+        let shown = crate::text::first_line_preview(text.get(span.clone()).unwrap_or(""));
         Some(RepoCode {
             span,
             what: if what.is_empty() {

@@ -563,6 +563,14 @@ impl<'d> Workflow<'d> {
         self.event(name).is_some()
     }
 
+    /// Every `uses:`: reusable-workflow calls of jobs, then the steps' (jobs', then a composite
+    /// action's).
+    pub fn all_uses(&self) -> impl Iterator<Item = &Uses> {
+        let job_uses = self.jobs.iter().filter_map(|j| j.uses.as_ref());
+        let step_uses = self.all_steps().filter_map(|(_, s)| s.uses.as_ref());
+        job_uses.chain(step_uses)
+    }
+
     /// Every step: those of each job, then a composite action's steps (with `None` as the job).
     pub fn all_steps(&self) -> impl Iterator<Item = (Option<&Job<'d>>, &Step<'d>)> {
         let job_steps = self

@@ -10,9 +10,7 @@ pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
     if policy.is_empty() {
         return;
     }
-    let job_uses = wf.jobs.iter().filter_map(|j| j.uses.as_ref());
-    let step_uses = wf.all_steps().filter_map(|(_, s)| s.uses.as_ref());
-    for uses in job_uses.chain(step_uses) {
+    for uses in wf.all_uses() {
         let Uses {
             raw,
             target: UsesTarget::Repo(r),

@@ -254,17 +254,11 @@ fn oidc_fix(
     }
     // In a reusable workflow, a caller of the repository that does not grant `id-token: write`
     // would make the OIDC login fail (a called job gets at most what its caller grants).
-    if wf.has_event("workflow_call") {
-        let file = ctx
-            .doc
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("");
-        if callers_lacking(ctx.facts, file, "id-token", Level::Write).is_some_and(|l| !l.is_empty())
-        {
-            return None;
-        }
+    if wf.has_event("workflow_call")
+        && callers_lacking(ctx.facts, ctx.doc.path, "id-token", Level::Write)
+            .is_some_and(|l| !l.is_empty())
+    {
+        return None;
     }
     let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)], ctx.facts);
     edits.extend(ensure_job_scopes(text, wf, job, &as_pairs(&wanted?))?);

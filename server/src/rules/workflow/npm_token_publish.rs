@@ -231,14 +231,7 @@ fn check_publish_scripts(ctx: &Ctx, facts: &WorkflowFacts, out: &mut Vec<Finding
                 }
                 (None, None) => continue,
             };
-            let shown: String = text[span.clone()]
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .chars()
-                .take(60)
-                .collect();
+            let shown = crate::text::first_line_preview(&text[span.clone()]);
             out.push(
                 Finding::new(
                     "npm-token-publish",
@@ -623,13 +616,7 @@ fn trusted_publishing_fix(
     // callers must already grant `id-token: write`, others are told in the title.
     let mut title = "Switch to npm trusted publishing".to_string();
     if wf.has_event("workflow_call") {
-        let file = ctx
-            .doc
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("");
-        match callers_lacking(ctx.facts, file, "id-token", Level::Write) {
+        match callers_lacking(ctx.facts, ctx.doc.path, "id-token", Level::Write) {
             Some(lacking) if !lacking.is_empty() => {
                 return Err(format!(
                     "this reusable workflow is called by {} without `id-token: write`, and a \

@@ -37,14 +37,8 @@ pub fn check(ctx: &Ctx, wf: &Workflow, facts: &WorkflowFacts, out: &mut Vec<Find
                 );
                 // A reusable workflow's local callers must grant it too (a called job gets at
                 // most what its caller grants): no fix while one does not.
-                let file = ctx
-                    .doc
-                    .path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("");
                 let callers_lack = wf.has_event("workflow_call")
-                    && callers_lacking(ctx.facts, file, "id-token", Level::Write)
+                    && callers_lacking(ctx.facts, ctx.doc.path, "id-token", Level::Write)
                         .is_some_and(|l| !l.is_empty());
                 let wanted = scopes_for_new_block(wf, jf, &[("id-token", Level::Write)], ctx.facts)
                     .filter(|_| !callers_lack);

@@ -14,9 +14,7 @@ const ID: &str = "unpinned-ci-actions";
 const SLSA_GENERATOR: &str = "slsa-framework/slsa-github-generator";
 
 pub fn check(ctx: &Ctx, wf: &Workflow, out: &mut Vec<Finding>) {
-    let job_uses = wf.jobs.iter().filter_map(|j| j.uses.as_ref());
-    let step_uses = wf.all_steps().filter_map(|(_, s)| s.uses.as_ref());
-    for uses in job_uses.chain(step_uses) {
+    for uses in wf.all_uses() {
         check_uses(ctx, uses, out);
     }
     // A docker action's `runs.image: docker://…` is pulled like a `docker://` step.
