@@ -99,6 +99,20 @@ pub fn tag_commit(facts: &Facts, repo: &str, tag: &str) -> Option<String> {
     tags::tag_commit(repo, tag).or_else(|| facts.pins.as_deref()?.commit(repo, tag))
 }
 
+/// The folder of every on-disk cache (tags, advisories, digests), shared by the CLI and the
+/// language server: `CHAINWARDEN_CACHE_DIR`, else `$XDG_CACHE_HOME/chainwarden`, else
+/// `~/.cache/chainwarden`.
+pub fn cache_dir() -> Option<std::path::PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("CHAINWARDEN_CACHE_DIR") {
+        return Some(dir.into());
+    }
+    let base = var("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| var("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))?;
+    Some(base.join("chainwarden"))
+}
+
 /// Write a cache file atomically (a temporary file beside it, then a rename), creating its
 /// folder; failures are silent (a cache that cannot be written is only asked again).
 pub(crate) fn write_cache_file(path: &std::path::Path, bytes: &[u8]) {

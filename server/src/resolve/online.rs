@@ -105,17 +105,9 @@ fn safe_ref(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b'+'))
 }
 
-/// The default cache file: `$XDG_CACHE_HOME/chainwarden/pins.json`, else `~/.cache/…`.
+/// The default cache file of resolved tags: `pins.json` in [`super::cache_dir`].
 pub fn default_cache_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".cache"))
-        })?;
-    Some(base.join("chainwarden").join("pins.json"))
+    super::cache_dir().map(|dir| dir.join("pins.json"))
 }
 
 /// The API base the user chose (`CHAINWARDEN_GITHUB_API` or `[resolve] api-url` of the user

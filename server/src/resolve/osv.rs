@@ -133,7 +133,7 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The default cache file: `$XDG_CACHE_HOME/chainwarden/advisories.json`, else `~/.cache/…`.
+/// The default cache file: `advisories.json` in [`super::cache_dir`].
 pub fn default_cache_path() -> Option<PathBuf> {
     super::online::default_cache_path().map(|p| p.with_file_name("advisories.json"))
 }
